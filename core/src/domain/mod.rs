@@ -1,0 +1,23 @@
+//! Domain types: validated values, the entities they make up, and pure rules.
+
+pub mod idempotency;
+pub mod ids;
+pub mod money;
+pub mod order;
+pub mod pagination;
+pub mod pricing;
+pub mod product;
+pub mod time;
+pub mod user;
+pub mod validation;
+
+pub use idempotency::{IdempotencyKey, IdempotencyRecord, RecordedOutcome, RequestFingerprint};
+pub use ids::{OrderId, ProductId, UserId};
+pub use money::{Currency, Money};
+pub use order::{Order, OrderItems, OrderLine, OrderRequestLine, OrderStatus, Quantity, Refusal};
+pub use pagination::{Cursor, Limit, Page, PageRequest};
+pub use pricing::{PriceOverflow, Totals};
+pub use product::{Price, Product, ProductChanges, ProductName, RestockQuantity, Sku, Stock};
+pub use time::Timestamp;
+pub use user::{Email, FullName, Password, PasswordHash, Role, Tier, User};
+pub use validation::{FieldError, Invalid, Violations};

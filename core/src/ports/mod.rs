@@ -1,0 +1,30 @@
+//! Ports: what the use cases need from the outside world, as traits that adapters
+//! implement. Each method's rustdoc says what it returns on each failure. With the
+//! `mocks` feature (and in this crate's tests) each has a mockall `Mock*` double.
+
+mod clock;
+mod error;
+mod idempotency;
+mod login_attempts;
+mod orders;
+mod passwords;
+mod products;
+mod tokens;
+mod users;
+
+pub use clock::Clock;
+pub use error::{BackendError, BoxError};
+pub use idempotency::{Claim, IdempotencyStore, KeyClaim};
+pub use login_attempts::LoginAttempts;
+pub use orders::{OrderStore, OrderTx, StockTake, TakenProduct};
+pub use passwords::PasswordHasher;
+pub use products::{InsertProductError, ProductStore, RestockOutcome};
+pub use tokens::{AccessToken, InvalidToken, TokenIssuer};
+pub use users::{AccessChange, InsertUserError, UserStore};
+
+#[cfg(any(test, feature = "mocks"))]
+pub use {
+    clock::MockClock, idempotency::MockIdempotencyStore, login_attempts::MockLoginAttempts, orders::MockOrderStore,
+    orders::MockOrderTx, passwords::MockPasswordHasher, products::MockProductStore, tokens::MockTokenIssuer,
+    users::MockUserStore,
+};

@@ -1,0 +1,73 @@
+//! Where orders are kept, and the unit of work that places or cancels one atomically:
+//! core decides what happens, in what order; the store makes it all-or-nothing.
+
+use super::BackendError;
+use super::idempotency::{Claim, KeyClaim};
+use crate::domain::{Order, OrderId, Price, ProductId, ProductName, Quantity, Sku, Timestamp, UserId};
+use async_trait::async_trait;
+
+/// A product's details as they were when its stock was taken.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TakenProduct {
+    pub sku: Sku,
+    pub name: ProductName,
+    pub price: Price,
+}
+
+/// What [`OrderTx::take_stock`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StockTake {
+    /// The stock went down by the quantity.
+    Taken(TakenProduct),
+    /// No such product; nothing changed.
+    Missing,
+    /// Fewer than the quantity are in stock; nothing changed.
+    Short { available: i64 },
+}
+
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait OrderStore: Send + Sync {
+    /// Opens a unit of work. Its changes are visible to others only after
+    /// [`OrderTx::commit`]; dropping it undoes them. `Backend` if none can be opened.
+    async fn begin(&self) -> Result<Box<dyn OrderTx>, BackendError>;
+
+    /// The order with this id, lines in the customer's order; `None` if there is none;
+    /// `Backend` on failure.
+    async fn by_id(&self, id: OrderId) -> Result<Option<Order>, BackendError>;
+
+    /// Up to `fetch` orders, newest first, starting after (older than) `before`; only
+    /// `user`'s if given. `Backend` on failure.
+    async fn list(&self, user: Option<UserId>, before: Option<OrderId>, fetch: u32)
+    -> Result<Vec<Order>, BackendError>;
+}
+
+/// One all-or-nothing unit of work on orders and stock. Every method returns `Backend`
+/// when the store fails; the caller then drops the unit, undoing all of it.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait OrderTx: Send {
+    /// Remembers `claim.key` for `claim.user` as placing `claim.order_id`, unless the
+    /// key is taken: then `Existing` with what was recorded under it, or `InUse` while
+    /// another unit that holds it has not finished within the store's wait limit.
+    async fn claim_key(&mut self, claim: &KeyClaim) -> Result<Claim, BackendError>;
+
+    /// Takes `quantity` units of `product` if that many are in stock, in one
+    /// conditional step that never lets stock go below zero whatever the concurrency.
+    /// `Missing` or `Short` change nothing.
+    async fn take_stock(&mut self, product: ProductId, quantity: Quantity) -> Result<StockTake, BackendError>;
+
+    /// Stores `order` with its lines.
+    async fn insert_order(&mut self, order: &Order) -> Result<(), BackendError>;
+
+    /// Marks the order cancelled at `at` if it is placed: `true`; `false` if there is
+    /// no such order or it is already cancelled (then nothing changed). Of two units
+    /// cancelling one order, exactly one gets `true`.
+    async fn mark_cancelled(&mut self, order: OrderId, at: Timestamp) -> Result<bool, BackendError>;
+
+    /// Gives `quantity` units of `product` back to stock.
+    async fn return_stock(&mut self, product: ProductId, quantity: Quantity) -> Result<(), BackendError>;
+
+    /// Makes every change of this unit durable and visible, or none of them.
+    async fn commit(self: Box<Self>) -> Result<(), BackendError>;
+}

@@ -1,0 +1,54 @@
+//! Who a request is from: the user behind an access token, as stored now.
+
+use super::Service;
+use crate::domain::User;
+use crate::ports::BackendError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CurrentUserError {
+    /// The token is missing, malformed, forged, expired, or names no user.
+    #[error("a valid access token is required")]
+    Unauthenticated,
+    #[error(transparent)]
+    Backend(#[from] BackendError),
+}
+
+impl Service {
+    /// The user `token` was issued to, read from the store (so tier and role are current).
+    pub async fn current_user(&self, token: &str) -> Result<User, CurrentUserError> {
+        let now = self.ports.clock.now();
+        let id = self.ports.tokens.verify(token, now).map_err(|_| CurrentUserError::Unauthenticated)?;
+        self.ports.users.by_id(id).await?.ok_or(CurrentUserError::Unauthenticated)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Role, Tier};
+    use crate::ports::InvalidToken;
+    use crate::usecases::test_support::*;
+
+    #[tokio::test]
+    async fn a_valid_token_yields_the_stored_user() {
+        let mut ports = MockPorts::new();
+        let ada = user(Tier::Premium, Role::Customer);
+        let (id, stored) = (ada.id, ada.clone());
+        ports.tokens.expect_verify().returning(move |_, _| Ok(id));
+        ports.users.expect_by_id().returning(move |_| Ok(Some(stored.clone())));
+        assert_eq!(ports.service().current_user("jwt").await.unwrap(), ada);
+    }
+
+    #[tokio::test]
+    async fn a_bad_token_or_a_vanished_user_is_unauthenticated() {
+        let mut ports = MockPorts::new();
+        ports.tokens.expect_verify().returning(|_, _| Err(InvalidToken));
+        assert!(matches!(ports.service().current_user("x").await, Err(CurrentUserError::Unauthenticated)));
+
+        let mut ports = MockPorts::new();
+        let id = user(Tier::Standard, Role::Customer).id;
+        ports.tokens.expect_verify().returning(move |_, _| Ok(id));
+        ports.users.expect_by_id().returning(|_| Ok(None));
+        assert!(matches!(ports.service().current_user("jwt").await, Err(CurrentUserError::Unauthenticated)));
+    }
+}
