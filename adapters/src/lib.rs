@@ -1,1 +1,15 @@
-//! placeholder
+//! Adapters: orders-core's ports implemented for the outside world.
+//!
+//! - [`memory`]: every storage port in process memory (`memory://`).
+//! - [`sql`]: every storage port on SeaORM, for SQLite (`sqlite://`) and PostgreSQL
+//!   (`postgres://`), with its migrations.
+//! - [`passwords`], [`tokens`], [`clock`]: argon2id hashing, HS256 JWTs, the system clock.
+//! - [`Store`]: opens whichever store a URL names and hands out core's [`Ports`](orders_core::usecases::Ports).
+
+pub mod clock;
+pub mod memory;
+pub mod passwords;
+mod store;
+pub mod tokens;
+
+pub use store::{OpenStoreError, Store, StoreOptions};

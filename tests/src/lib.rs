@@ -1,1 +1,4 @@
-//! placeholder
+//! Shared helpers of the cross-crate tests in `tests/tests/`: finding the real
+//! binaries, starting stores and servers, and the store behaviour suite.
+
+pub mod binaries;

@@ -63,7 +63,10 @@ impl Service {
         if let Some(claim) = &claim {
             match tx.claim_key(claim).await? {
                 Claim::Claimed => {}
-                Claim::Existing(record) => return self.replay(claim, record).await,
+                Claim::Existing(record) => {
+                    drop(tx);
+                    return self.replay(claim, record).await;
+                }
                 Claim::InUse => return Err(PlaceOrderError::IdempotencyKeyInUse),
             }
         }

@@ -1,0 +1,168 @@
+//! An in-memory store implementing every storage port: for tests, demos and
+//! `memory://`. One lock guards all state; a unit of work holds it from `begin` until
+//! it commits or is dropped, and undoes its changes when dropped uncommitted, so units
+//! are serializable and never oversell.
+
+mod orders;
+mod state;
+
+use crate::memory::state::State;
+use async_trait::async_trait;
+use orders_core::domain::{
+    Email, IdempotencyRecord, Product, ProductChanges, ProductId, RecordedOutcome, Refusal, RestockQuantity, Sku,
+    Stock, Timestamp, User, UserId,
+};
+use orders_core::ports::{
+    AccessChange, BackendError, Claim, IdempotencyStore, InsertProductError, InsertUserError, KeyClaim, LoginAttempts,
+    ProductStore, RestockOutcome, UserStore,
+};
+use std::ops::Bound;
+use std::sync::Arc;
+use tokio::sync::Mutex;
+
+/// The in-memory store. Clones share the same data.
+#[derive(Clone, Default)]
+pub struct MemoryStore {
+    state: Arc<Mutex<State>>,
+}
+
+impl MemoryStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+#[async_trait]
+impl UserStore for MemoryStore {
+    async fn insert(&self, user: &User) -> Result<(), InsertUserError> {
+        let mut state = self.state.lock().await;
+        if state.user_emails.contains_key(&user.email) {
+            return Err(InsertUserError::EmailTaken);
+        }
+        state.user_emails.insert(user.email.clone(), user.id);
+        state.users.insert(user.id, user.clone());
+        Ok(())
+    }
+
+    async fn by_id(&self, id: UserId) -> Result<Option<User>, BackendError> {
+        Ok(self.state.lock().await.users.get(&id).cloned())
+    }
+
+    async fn by_email(&self, email: &Email) -> Result<Option<User>, BackendError> {
+        let state = self.state.lock().await;
+        Ok(state.user_emails.get(email).and_then(|id| state.users.get(id)).cloned())
+    }
+
+    async fn change_access(&self, id: UserId, change: AccessChange) -> Result<Option<User>, BackendError> {
+        let mut state = self.state.lock().await;
+        Ok(state.users.get_mut(&id).map(|user| {
+            user.tier = change.tier.unwrap_or(user.tier);
+            user.role = change.role.unwrap_or(user.role);
+            user.clone()
+        }))
+    }
+}
+
+#[async_trait]
+impl ProductStore for MemoryStore {
+    async fn insert(&self, product: &Product) -> Result<(), InsertProductError> {
+        let mut state = self.state.lock().await;
+        if state.product_skus.contains_key(&product.sku) {
+            return Err(InsertProductError::SkuTaken);
+        }
+        state.product_skus.insert(product.sku.clone(), product.id);
+        state.products.insert(product.id, product.clone());
+        Ok(())
+    }
+
+    async fn by_id(&self, id: ProductId) -> Result<Option<Product>, BackendError> {
+        Ok(self.state.lock().await.products.get(&id).cloned())
+    }
+
+    async fn by_sku(&self, sku: &Sku) -> Result<Option<Product>, BackendError> {
+        let state = self.state.lock().await;
+        Ok(state.product_skus.get(sku).and_then(|id| state.products.get(id)).cloned())
+    }
+
+    async fn by_ids(&self, ids: &[ProductId]) -> Result<Vec<Product>, BackendError> {
+        let state = self.state.lock().await;
+        Ok(ids.iter().filter_map(|id| state.products.get(id)).cloned().collect())
+    }
+
+    async fn list(&self, after: Option<ProductId>, fetch: u32) -> Result<Vec<Product>, BackendError> {
+        let state = self.state.lock().await;
+        let after = after.map_or(Bound::Unbounded, Bound::Excluded);
+        Ok(state.products.range((after, Bound::Unbounded)).take(fetch as usize).map(|(_, p)| p.clone()).collect())
+    }
+
+    async fn update_details(
+        &self,
+        id: ProductId,
+        changes: &ProductChanges,
+        at: Timestamp,
+    ) -> Result<Option<Product>, BackendError> {
+        let mut state = self.state.lock().await;
+        Ok(state.products.get_mut(&id).map(|product| {
+            if let Some(name) = &changes.name {
+                product.name = name.clone();
+            }
+            product.price = changes.price.unwrap_or(product.price);
+            product.updated_at = at;
+            product.clone()
+        }))
+    }
+
+    async fn restock(&self, id: ProductId, quantity: RestockQuantity, at: Timestamp) -> Result<RestockOutcome, BackendError> {
+        let mut state = self.state.lock().await;
+        let Some(product) = state.products.get_mut(&id) else {
+            return Ok(RestockOutcome::NotFound);
+        };
+        let Ok(stock) = Stock::new(product.stock.units() + quantity.units()) else {
+            return Ok(RestockOutcome::WouldExceedMax { stock: product.stock.units() });
+        };
+        product.stock = stock;
+        product.updated_at = at;
+        Ok(RestockOutcome::Restocked(product.clone()))
+    }
+}
+
+#[async_trait]
+impl IdempotencyStore for MemoryStore {
+    async fn record_refusal(&self, claim: &KeyClaim, refusal: Refusal) -> Result<Claim, BackendError> {
+        let mut state = self.state.lock().await;
+        let record = IdempotencyRecord {
+            fingerprint: claim.fingerprint.clone(),
+            outcome: RecordedOutcome::Refused(refusal),
+        };
+        Ok(state.claim_key(claim, record))
+    }
+
+    async fn purge_before(&self, cutoff: Timestamp) -> Result<u64, BackendError> {
+        let mut state = self.state.lock().await;
+        let before = state.idempotency_keys.len();
+        state.idempotency_keys.retain(|_, (_, at)| *at >= cutoff);
+        Ok((before - state.idempotency_keys.len()) as u64)
+    }
+}
+
+#[async_trait]
+impl LoginAttempts for MemoryStore {
+    async fn failures_since(&self, email: &Email, since: Timestamp, limit: u32) -> Result<Vec<Timestamp>, BackendError> {
+        let state = self.state.lock().await;
+        let mut failures: Vec<Timestamp> =
+            state.login_failures.get(email).into_iter().flatten().copied().filter(|at| *at >= since).collect();
+        failures.sort_unstable_by(|a, b| b.cmp(a));
+        failures.truncate(limit as usize);
+        Ok(failures)
+    }
+
+    async fn record_failure(&self, email: &Email, at: Timestamp) -> Result<(), BackendError> {
+        self.state.lock().await.login_failures.entry(email.clone()).or_default().push(at);
+        Ok(())
+    }
+
+    async fn clear(&self, email: &Email) -> Result<(), BackendError> {
+        self.state.lock().await.login_failures.remove(email);
+        Ok(())
+    }
+}
