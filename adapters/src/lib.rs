@@ -9,6 +9,7 @@
 pub mod clock;
 pub mod memory;
 pub mod passwords;
+pub mod sql;
 mod store;
 pub mod tokens;
 

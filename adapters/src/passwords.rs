@@ -28,7 +28,9 @@ fn hash_blocking(password: &str) -> Result<String, argon2::password_hash::Error>
     Ok(Argon2::default().hash_password(password.as_bytes(), &salt)?.to_string())
 }
 
-async fn off_the_async_threads<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, BackendError> {
+async fn off_the_async_threads<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, BackendError> {
     tokio::task::spawn_blocking(work).await.map_err(BackendError::failed)
 }
 

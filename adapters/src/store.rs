@@ -3,6 +3,7 @@
 use crate::clock::SystemClock;
 use crate::memory::MemoryStore;
 use crate::passwords::Argon2Hasher;
+use crate::sql::SqlStore;
 use orders_core::ports::{
     BackendError, IdempotencyStore, LoginAttempts, OrderStore, ProductStore, TokenIssuer, UserStore,
 };
@@ -37,6 +38,7 @@ pub enum OpenStoreError {
 #[derive(Clone)]
 pub enum Store {
     Memory(MemoryStore),
+    Sql(SqlStore),
 }
 
 impl Store {
@@ -45,8 +47,9 @@ impl Store {
     pub async fn open(url: &str, options: &StoreOptions) -> Result<Self, OpenStoreError> {
         if url.starts_with("memory:") {
             Ok(Store::Memory(MemoryStore::new()))
+        } else if ["sqlite:", "postgres:", "postgresql:"].iter().any(|scheme| url.starts_with(scheme)) {
+            SqlStore::connect(url, options).await.map(Store::Sql).map_err(OpenStoreError::Connect)
         } else {
-            let _ = options;
             Err(OpenStoreError::UnsupportedUrl(url.to_owned()))
         }
     }
@@ -55,6 +58,7 @@ impl Store {
     pub async fn migrate(&self) -> Result<(), BackendError> {
         match self {
             Store::Memory(_) => Ok(()),
+            Store::Sql(sql) => sql.migrate().await,
         }
     }
 
@@ -62,6 +66,7 @@ impl Store {
     pub async fn ping(&self) -> Result<(), BackendError> {
         match self {
             Store::Memory(_) => Ok(()),
+            Store::Sql(sql) => sql.ping().await,
         }
     }
 
@@ -69,6 +74,7 @@ impl Store {
     pub fn ports(&self, tokens: Arc<dyn TokenIssuer>) -> Ports {
         match self {
             Store::Memory(memory) => ports_on(memory, tokens),
+            Store::Sql(sql) => ports_on(sql, tokens),
         }
     }
 }

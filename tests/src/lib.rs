@@ -2,3 +2,5 @@
 //! binaries, starting stores and servers, and the store behaviour suite.
 
 pub mod binaries;
+pub mod store_suite;
+pub mod stores;

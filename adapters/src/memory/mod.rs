@@ -112,7 +112,12 @@ impl ProductStore for MemoryStore {
         }))
     }
 
-    async fn restock(&self, id: ProductId, quantity: RestockQuantity, at: Timestamp) -> Result<RestockOutcome, BackendError> {
+    async fn restock(
+        &self,
+        id: ProductId,
+        quantity: RestockQuantity,
+        at: Timestamp,
+    ) -> Result<RestockOutcome, BackendError> {
         let mut state = self.state.lock().await;
         let Some(product) = state.products.get_mut(&id) else {
             return Ok(RestockOutcome::NotFound);
@@ -130,10 +135,8 @@ impl ProductStore for MemoryStore {
 impl IdempotencyStore for MemoryStore {
     async fn record_refusal(&self, claim: &KeyClaim, refusal: Refusal) -> Result<Claim, BackendError> {
         let mut state = self.state.lock().await;
-        let record = IdempotencyRecord {
-            fingerprint: claim.fingerprint.clone(),
-            outcome: RecordedOutcome::Refused(refusal),
-        };
+        let record =
+            IdempotencyRecord { fingerprint: claim.fingerprint.clone(), outcome: RecordedOutcome::Refused(refusal) };
         Ok(state.claim_key(claim, record))
     }
 
@@ -147,7 +150,12 @@ impl IdempotencyStore for MemoryStore {
 
 #[async_trait]
 impl LoginAttempts for MemoryStore {
-    async fn failures_since(&self, email: &Email, since: Timestamp, limit: u32) -> Result<Vec<Timestamp>, BackendError> {
+    async fn failures_since(
+        &self,
+        email: &Email,
+        since: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<Timestamp>, BackendError> {
         let state = self.state.lock().await;
         let mut failures: Vec<Timestamp> =
             state.login_failures.get(email).into_iter().flatten().copied().filter(|at| *at >= since).collect();

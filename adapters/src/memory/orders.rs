@@ -22,7 +22,12 @@ impl OrderStore for MemoryStore {
         Ok(self.state.lock().await.orders.get(&id).cloned())
     }
 
-    async fn list(&self, user: Option<UserId>, before: Option<OrderId>, fetch: u32) -> Result<Vec<Order>, BackendError> {
+    async fn list(
+        &self,
+        user: Option<UserId>,
+        before: Option<OrderId>,
+        fetch: u32,
+    ) -> Result<Vec<Order>, BackendError> {
         let state = self.state.lock().await;
         let before = before.map_or(Bound::Unbounded, Bound::Excluded);
         Ok(state
@@ -61,8 +66,10 @@ impl MemoryTx {
 #[async_trait]
 impl OrderTx for MemoryTx {
     async fn claim_key(&mut self, claim: &KeyClaim) -> Result<Claim, BackendError> {
-        let record =
-            IdempotencyRecord { fingerprint: claim.fingerprint.clone(), outcome: RecordedOutcome::Placed(claim.order_id) };
+        let record = IdempotencyRecord {
+            fingerprint: claim.fingerprint.clone(),
+            outcome: RecordedOutcome::Placed(claim.order_id),
+        };
         let answer = self.state.claim_key(claim, record);
         if answer == Claim::Claimed {
             self.undo.push(Undo::Key(claim.user, claim.key.as_str().to_owned()));

@@ -1,0 +1,9 @@
+//! SeaORM entities: one per table, rows as they are stored. Conversion to and from
+//! domain types lives in `convert.rs`.
+
+pub mod idempotency_key;
+pub mod login_failure;
+pub mod order;
+pub mod order_line;
+pub mod product;
+pub mod user;

@@ -1,0 +1,14 @@
+//! The schema's migrations, applied in order by [`Migrator`]. A migration once released
+//! is never edited: changes come as new migrations.
+
+mod m0001_orders_schema;
+
+use sea_orm_migration::{MigrationTrait, MigratorTrait};
+
+pub struct Migrator;
+
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m0001_orders_schema::Migration)]
+    }
+}

@@ -1,0 +1,480 @@
+//! The store behaviour suite: every storage port's contract, driven through core's use
+//! cases, plus the concurrency guarantees. [`store_suite!`](crate::store_suite) runs
+//! each case as its own test against a fresh store of one kind.
+
+use crate::stores::TestStore;
+use orders_core::domain::Refusal;
+use orders_core::domain::{
+    Email, IdempotencyKey, Limit, Order, OrderItems, OrderStatus, PageRequest, Product, ProductChanges,
+    RestockQuantity, Role, Sku, Tier, User,
+};
+use orders_core::ports::AccessChange;
+use orders_core::usecases::{
+    Actor, CancelOrderError, CreateProductError, CreateUserError, NewProduct, PlaceOrderError, Registration,
+    RestockError, Service,
+};
+use std::collections::HashSet;
+use std::time::Instant;
+
+/// One `#[tokio::test]` per case of the suite, each on a fresh store from `$factory`
+/// (an async fn returning `Option<TestStore>`; `None` skips).
+#[macro_export]
+macro_rules! store_suite {
+    ($factory:path) => {
+        $crate::store_suite!(@cases $factory;
+            emails_are_unique_whatever_their_case,
+            access_changes_apply_to_the_named_user_only,
+            skus_are_unique_and_products_are_found_by_id_sku_and_ids,
+            product_pages_are_stable_while_products_are_added,
+            product_edits_and_restocks_change_only_what_they_name,
+            a_placed_order_takes_stock_and_keeps_snapshots,
+            a_refused_order_changes_nothing,
+            orders_are_listed_newest_first_per_user,
+            cancelling_restocks_once,
+            idempotency_keys_replay_and_refuse_and_expire,
+            login_failures_are_counted_per_email_and_cleared,
+            migrations_run_twice_harmlessly,
+            concurrent_orders_for_scarce_stock_never_oversell,
+            concurrent_cancels_of_one_order_restock_once,
+            orders_racing_on_overlapping_products_in_opposite_order_neither_deadlock_nor_oversell,
+            concurrent_requests_with_one_key_place_one_order,
+            concurrent_restocks_lose_nothing,
+        );
+    };
+    (@cases $factory:path; $($case:ident),+ $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $case() {
+                if let Some(store) = $factory().await {
+                    $crate::store_suite::$case(&store).await;
+                }
+            }
+        )+
+    };
+}
+
+const PASSWORD: &str = "correct horse battery";
+
+async fn customer(service: &Service, email: &str, tier: Tier) -> User {
+    let registration = Registration::parse(email, PASSWORD, None).unwrap();
+    let access = AccessChange { tier: Some(tier), role: None };
+    service.create_user(&Actor::Operator, registration, access).await.unwrap()
+}
+
+async fn product(service: &Service, sku: &str, price_cents: i64, stock: i64) -> Product {
+    let new = NewProduct::parse(sku, &format!("Product {sku}"), price_cents, stock).unwrap();
+    service.create_product(&Actor::Operator, new).await.unwrap()
+}
+
+fn items(lines: &[(&Product, i64)]) -> OrderItems {
+    let raw: Vec<_> = lines.iter().map(|(p, q)| (p.id, *q)).collect();
+    OrderItems::parse(&raw).unwrap()
+}
+
+async fn stock_of(service: &Service, product: &Product) -> i64 {
+    service.get_product(product.id).await.unwrap().stock.units()
+}
+
+async fn all_orders(service: &Service) -> Vec<Order> {
+    let mut orders = Vec::new();
+    let mut request = PageRequest { limit: Limit::new(100).unwrap(), after: None };
+    loop {
+        let page = service.list_orders(&Actor::Operator, None, request).await.unwrap();
+        orders.extend(page.items);
+        match page.next_cursor {
+            Some(cursor) => request.after = Some(cursor),
+            None => return orders,
+        }
+    }
+}
+
+fn key(raw: &str) -> Option<IdempotencyKey> {
+    Some(IdempotencyKey::parse(raw).unwrap())
+}
+
+pub async fn emails_are_unique_whatever_their_case(t: &TestStore) {
+    let s = &t.service;
+    let ada = s.register(Registration::parse("Ada@Example.com", PASSWORD, Some("Ada")).unwrap()).await.unwrap();
+    let again = Registration::parse("ADA@example.COM", PASSWORD, None).unwrap();
+    assert!(matches!(
+        s.create_user(&Actor::Operator, again, AccessChange::default()).await,
+        Err(CreateUserError::EmailTaken)
+    ));
+
+    let found = s.find_user(&Actor::Operator, &Email::parse("ada@EXAMPLE.com").unwrap()).await.unwrap();
+    assert_eq!(found, ada);
+    assert_eq!((found.tier, found.role, found.full_name.unwrap().as_str()), (Tier::Standard, Role::Customer, "Ada"));
+    let token = s.authenticate("ada@example.com", PASSWORD).await.unwrap();
+    assert_eq!(s.current_user(&token.token).await.unwrap().id, ada.id);
+}
+
+pub async fn access_changes_apply_to_the_named_user_only(t: &TestStore) {
+    let s = &t.service;
+    let (ada, bob) =
+        (customer(s, "ada@example.com", Tier::Standard).await, customer(s, "bob@example.com", Tier::Standard).await);
+    let change = AccessChange { tier: Some(Tier::Premium), role: Some(Role::Admin) };
+    let updated = s.update_user(&Actor::Operator, ada.id, change).await.unwrap();
+    assert_eq!((updated.tier, updated.role), (Tier::Premium, Role::Admin));
+    let only_tier = AccessChange { tier: Some(Tier::Standard), role: None };
+    assert_eq!(s.update_user(&Actor::Operator, ada.id, only_tier).await.unwrap().role, Role::Admin);
+    let bob_now = s.find_user(&Actor::Operator, &bob.email).await.unwrap();
+    assert_eq!((bob_now.tier, bob_now.role), (Tier::Standard, Role::Customer));
+    let nobody = orders_core::domain::UserId::generate();
+    assert!(s.update_user(&Actor::Operator, nobody, change).await.is_err());
+}
+
+pub async fn skus_are_unique_and_products_are_found_by_id_sku_and_ids(t: &TestStore) {
+    let s = &t.service;
+    let widget = product(s, "W-1", 1999, 10).await;
+    let again = NewProduct::parse("W-1", "Another", 1, 1).unwrap();
+    assert!(matches!(s.create_product(&Actor::Operator, again).await, Err(CreateProductError::SkuTaken)));
+    assert_eq!(s.get_product(widget.id).await.unwrap(), widget);
+    assert_eq!(s.product_by_sku(&Sku::parse("W-1").unwrap()).await.unwrap(), widget);
+    assert!(s.product_by_sku(&Sku::parse("w-1").unwrap()).await.is_err(), "skus are case-sensitive");
+    assert!(s.get_product(orders_core::domain::ProductId::generate()).await.is_err());
+}
+
+pub async fn product_pages_are_stable_while_products_are_added(t: &TestStore) {
+    let s = &t.service;
+    for n in 0..5 {
+        product(s, &format!("P{n}"), 100, 1).await;
+    }
+    let two = Limit::new(2).unwrap();
+    let mut seen = Vec::new();
+    let mut request = PageRequest { limit: two, after: None };
+    let mut added = 0;
+    loop {
+        let page = s.list_products(request).await.unwrap();
+        assert!(page.items.len() <= 2);
+        seen.extend(page.items.iter().map(|p| p.sku.as_str().to_owned()));
+        if added < 2 {
+            product(s, &format!("NEW{added}"), 100, 1).await;
+            added += 1;
+        }
+        match page.next_cursor {
+            Some(cursor) => request.after = Some(cursor),
+            None => break,
+        }
+    }
+    assert_eq!(seen, ["P0", "P1", "P2", "P3", "P4", "NEW0", "NEW1"], "oldest first, no duplicates, no gaps");
+}
+
+pub async fn product_edits_and_restocks_change_only_what_they_name(t: &TestStore) {
+    let s = &t.service;
+    let widget = product(s, "W", 500, 3).await;
+    let renamed = s
+        .update_product(&Actor::Operator, widget.id, ProductChanges::parse(Some("Widget v2"), None).unwrap())
+        .await
+        .unwrap();
+    assert_eq!((renamed.name.as_str(), renamed.price.cents(), renamed.stock.units()), ("Widget v2", 500, 3));
+    assert!(renamed.updated_at >= widget.updated_at);
+    let repriced =
+        s.update_product(&Actor::Operator, widget.id, ProductChanges::parse(None, Some(750)).unwrap()).await.unwrap();
+    assert_eq!((repriced.name.as_str(), repriced.price.cents()), ("Widget v2", 750));
+
+    let restocked = s.restock_product(&Actor::Operator, widget.id, RestockQuantity::new(7).unwrap()).await.unwrap();
+    assert_eq!(restocked.stock.units(), 10);
+    let too_much = RestockQuantity::new(1_000_000_000).unwrap();
+    let refused = s.restock_product(&Actor::Operator, widget.id, too_much).await;
+    assert!(matches!(refused, Err(RestockError::StockLimit { stock: 10 })));
+    assert_eq!(stock_of(s, &widget).await, 10);
+    let missing = s.restock_product(&Actor::Operator, orders_core::domain::ProductId::generate(), too_much).await;
+    assert!(matches!(missing, Err(RestockError::NotFound)));
+}
+
+pub async fn a_placed_order_takes_stock_and_keeps_snapshots(t: &TestStore) {
+    let s = &t.service;
+    let premium = customer(s, "p@example.com", Tier::Premium).await;
+    let (a, b) = (product(s, "A", 1005, 5).await, product(s, "B", 250, 5).await);
+
+    let placed = s.place_order(&premium, &items(&[(&b, 2), (&a, 1)]), None).await.unwrap();
+    let order = placed.order;
+    assert!(!placed.replayed);
+    assert_eq!(
+        (order.totals.subtotal.cents(), order.totals.discount.cents(), order.totals.total.cents()),
+        (1505, 151, 1354)
+    );
+    assert_eq!((stock_of(s, &a).await, stock_of(s, &b).await), (4, 3));
+
+    s.update_product(&Actor::Operator, a.id, ProductChanges::parse(Some("Renamed"), Some(1)).unwrap()).await.unwrap();
+    let stored = s.get_order(&Actor::User(premium.clone()), order.id).await.unwrap();
+    assert_eq!(stored, order, "the stored order is what was answered, snapshots included");
+    let lines: Vec<_> = stored.lines.iter().map(|l| (l.sku.as_str(), l.name.as_str(), l.unit_price.cents())).collect();
+    assert_eq!(lines, [("B", "Product B", 250), ("A", "Product A", 1005)]);
+}
+
+pub async fn a_refused_order_changes_nothing(t: &TestStore) {
+    let s = &t.service;
+    let ada = customer(s, "ada@example.com", Tier::Standard).await;
+    let (plenty, scarce) = (product(s, "PLENTY", 100, 50).await, product(s, "SCARCE", 100, 1).await);
+    let refused = s.place_order(&ada, &items(&[(&plenty, 5), (&scarce, 2)]), None).await;
+    assert!(matches!(
+        refused,
+        Err(PlaceOrderError::Refused { reason: Refusal::OutOfStock { product_id, requested: 2, available: 1 }, .. })
+            if product_id == scarce.id
+    ));
+    let ghost = orders_core::domain::ProductId::generate();
+    let missing = s.place_order(&ada, &OrderItems::parse(&[(plenty.id, 1), (ghost, 1)]).unwrap(), None).await;
+    assert!(matches!(
+        missing,
+        Err(PlaceOrderError::Refused { reason: Refusal::ProductNotFound { product_id }, .. }) if product_id == ghost
+    ));
+    assert_eq!((stock_of(s, &plenty).await, stock_of(s, &scarce).await), (50, 1));
+    assert!(all_orders(s).await.is_empty());
+}
+
+pub async fn orders_are_listed_newest_first_per_user(t: &TestStore) {
+    let s = &t.service;
+    let (ada, bob) =
+        (customer(s, "ada@example.com", Tier::Standard).await, customer(s, "bob@example.com", Tier::Standard).await);
+    let p = product(s, "P", 100, 100).await;
+    let mut ada_orders = Vec::new();
+    for n in 1..=5 {
+        ada_orders.push(s.place_order(&ada, &items(&[(&p, n)]), None).await.unwrap().order.id);
+        s.place_order(&bob, &items(&[(&p, 1)]), None).await.unwrap();
+    }
+    ada_orders.reverse();
+    let ada_actor = Actor::User(ada.clone());
+    let mut request = PageRequest { limit: Limit::new(2).unwrap(), after: None };
+    let mut listed = Vec::new();
+    loop {
+        let page = s.list_orders(&ada_actor, None, request).await.unwrap();
+        listed.extend(page.items.iter().map(|o| o.id));
+        match page.next_cursor {
+            Some(cursor) => request.after = Some(cursor),
+            None => break,
+        }
+    }
+    assert_eq!(listed, ada_orders);
+    assert_eq!(all_orders(s).await.len(), 10);
+    let bobs = s.list_orders(&Actor::Operator, Some(bob.id), PageRequest::default()).await.unwrap();
+    assert!(bobs.items.iter().all(|o| o.user_id == bob.id) && bobs.items.len() == 5);
+    assert!(s.get_order(&Actor::User(bob), ada_orders[0]).await.is_err(), "another customer's order does not exist");
+}
+
+pub async fn cancelling_restocks_once(t: &TestStore) {
+    let s = &t.service;
+    let ada = customer(s, "ada@example.com", Tier::Standard).await;
+    let (a, b) = (product(s, "A", 100, 10).await, product(s, "B", 100, 10).await);
+    let order = s.place_order(&ada, &items(&[(&a, 3), (&b, 4)]), None).await.unwrap().order;
+    let actor = Actor::User(ada);
+    let cancelled = s.cancel_order(&actor, order.id).await.unwrap();
+    assert_eq!(cancelled.status, OrderStatus::Cancelled);
+    assert!(cancelled.cancelled_at.is_some());
+    assert_eq!(s.get_order(&actor, order.id).await.unwrap(), cancelled);
+    assert_eq!((stock_of(s, &a).await, stock_of(s, &b).await), (10, 10));
+    assert!(matches!(s.cancel_order(&actor, order.id).await, Err(CancelOrderError::NotCancellable)));
+    assert_eq!((stock_of(s, &a).await, stock_of(s, &b).await), (10, 10));
+}
+
+pub async fn idempotency_keys_replay_and_refuse_and_expire(t: &TestStore) {
+    let s = &t.service;
+    let (ada, bob) =
+        (customer(s, "ada@example.com", Tier::Standard).await, customer(s, "bob@example.com", Tier::Standard).await);
+    let (p, none_left) = (product(s, "P", 100, 10).await, product(s, "NONE", 100, 0).await);
+
+    let first = s.place_order(&ada, &items(&[(&p, 2)]), key("k-1")).await.unwrap();
+    s.cancel_order(&Actor::User(ada.clone()), first.order.id).await.unwrap();
+    let retry = s.place_order(&ada, &items(&[(&p, 2)]), key("k-1")).await.unwrap();
+    assert!(retry.replayed);
+    assert_eq!(retry.order, first.order, "a replay answers the order as first placed");
+    assert_eq!(stock_of(s, &p).await, 10, "the retry took no stock");
+
+    let other_body = s.place_order(&ada, &items(&[(&p, 3)]), key("k-1")).await;
+    assert!(matches!(other_body, Err(PlaceOrderError::IdempotencyKeyReused)));
+    let bobs = s.place_order(&bob, &items(&[(&p, 2)]), key("k-1")).await.unwrap();
+    assert!(!bobs.replayed, "keys are scoped to their user");
+
+    let refused = s.place_order(&ada, &items(&[(&none_left, 1)]), key("k-2")).await;
+    assert!(matches!(refused, Err(PlaceOrderError::Refused { replayed: false, .. })));
+    s.restock_product(&Actor::Operator, none_left.id, RestockQuantity::new(5).unwrap()).await.unwrap();
+    let replayed = s.place_order(&ada, &items(&[(&none_left, 1)]), key("k-2")).await;
+    assert!(
+        matches!(
+            replayed,
+            Err(PlaceOrderError::Refused { reason: Refusal::OutOfStock { available: 0, .. }, replayed: true })
+        ),
+        "a refusal is replayed too: {replayed:?}"
+    );
+
+    assert_eq!(s.purge_idempotency_keys().await.unwrap(), 0, "fresh keys are kept");
+    assert_eq!(all_orders(s).await.len(), 2);
+}
+
+pub async fn login_failures_are_counted_per_email_and_cleared(t: &TestStore) {
+    let s = &t.service;
+    customer(s, "ada@example.com", Tier::Standard).await;
+    customer(s, "bob@example.com", Tier::Standard).await;
+    for _ in 0..5 {
+        assert!(s.authenticate("ada@example.com", "wrong password").await.is_err());
+    }
+    let blocked = s.authenticate("ada@example.com", PASSWORD).await;
+    assert!(
+        matches!(blocked, Err(orders_core::usecases::AuthenticateError::TooManyAttempts { retry_after_seconds }) if retry_after_seconds > 800),
+        "{blocked:?}"
+    );
+    assert!(s.authenticate("bob@example.com", PASSWORD).await.is_ok(), "another email is not throttled");
+    assert!(s.authenticate("bob@example.com", "wrong password").await.is_err());
+    assert!(s.authenticate("bob@example.com", PASSWORD).await.is_ok());
+}
+
+pub async fn migrations_run_twice_harmlessly(t: &TestStore) {
+    let ada = customer(&t.service, "ada@example.com", Tier::Standard).await;
+    t.store.migrate().await.expect("a second migration is harmless");
+    assert_eq!(t.service.find_user(&Actor::Operator, &ada.email).await.unwrap(), ada);
+    t.store.ping().await.expect("the store answers");
+}
+
+/// Runs `tasks` concurrently and returns their results with the time they all took.
+async fn race<T: Send + 'static>(tasks: Vec<tokio::task::JoinHandle<T>>) -> (Vec<T>, std::time::Duration) {
+    let started = Instant::now();
+    let mut results = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        results.push(task.await.expect("no task panics"));
+    }
+    (results, started.elapsed())
+}
+
+pub async fn concurrent_orders_for_scarce_stock_never_oversell(t: &TestStore) {
+    let s = &t.service;
+    let ada = customer(s, "ada@example.com", Tier::Standard).await;
+    let scarce = product(s, "SCARCE", 100, 10).await;
+    let tasks = (0..64)
+        .map(|_| {
+            let (s, ada, request) = (s.clone(), ada.clone(), items(&[(&scarce, 1)]));
+            tokio::spawn(async move { s.place_order(&ada, &request, None).await })
+        })
+        .collect();
+    let (results, took) = race(tasks).await;
+    let placed = results.iter().filter(|r| r.is_ok()).count();
+    let out_of_stock = results
+        .iter()
+        .filter(|r| matches!(r, Err(PlaceOrderError::Refused { reason: Refusal::OutOfStock { .. }, .. })))
+        .count();
+    let stock = stock_of(s, &scarce).await;
+    println!(
+        "[{}] 64 concurrent orders for stock 10: {placed} placed, {out_of_stock} out of stock, stock left {stock}, {took:?}",
+        t.kind()
+    );
+    assert_eq!(
+        (placed, out_of_stock, stock),
+        (10, 54, 0),
+        "{:?}",
+        results.iter().find(|r| r.is_err() && !matches!(r, Err(PlaceOrderError::Refused { .. })))
+    );
+    assert_eq!(all_orders(s).await.len(), 10);
+}
+
+pub async fn concurrent_cancels_of_one_order_restock_once(t: &TestStore) {
+    let s = &t.service;
+    let ada = customer(s, "ada@example.com", Tier::Standard).await;
+    let p = product(s, "P", 100, 10).await;
+    let order = s.place_order(&ada, &items(&[(&p, 4)]), None).await.unwrap().order;
+    let tasks = (0..16)
+        .map(|_| {
+            let (s, actor) = (s.clone(), Actor::User(ada.clone()));
+            tokio::spawn(async move { s.cancel_order(&actor, order.id).await })
+        })
+        .collect();
+    let (results, took) = race(tasks).await;
+    let cancelled = results.iter().filter(|r| r.is_ok()).count();
+    let refused = results.iter().filter(|r| matches!(r, Err(CancelOrderError::NotCancellable))).count();
+    let stock = stock_of(s, &p).await;
+    println!(
+        "[{}] 16 concurrent cancels of one order: {cancelled} cancelled, {refused} refused, stock {stock}, {took:?}",
+        t.kind()
+    );
+    assert_eq!((cancelled, refused, stock), (1, 15, 10));
+}
+
+pub async fn orders_racing_on_overlapping_products_in_opposite_order_neither_deadlock_nor_oversell(t: &TestStore) {
+    let s = &t.service;
+    let ada = customer(s, "ada@example.com", Tier::Standard).await;
+    let (a, b, c) = (product(s, "A", 100, 20).await, product(s, "B", 100, 20).await, product(s, "C", 100, 1_000).await);
+    let tasks = (0..48)
+        .map(|n| {
+            let request = match n % 3 {
+                0 => items(&[(&a, 1), (&b, 1), (&c, 1)]),
+                1 => items(&[(&c, 1), (&b, 1), (&a, 1)]),
+                _ => items(&[(&b, 1), (&c, 1)]),
+            };
+            let (s, ada) = (s.clone(), ada.clone());
+            tokio::spawn(async move {
+                tokio::time::timeout(std::time::Duration::from_secs(30), s.place_order(&ada, &request, None)).await
+            })
+        })
+        .collect();
+    let (results, took) = race(tasks).await;
+    assert!(results.iter().all(|r| r.is_ok()), "no placement hung for 30 s");
+    let outcomes: Vec<_> = results.into_iter().map(|r| r.unwrap()).collect();
+    assert!(
+        outcomes.iter().all(|r| matches!(r, Ok(_) | Err(PlaceOrderError::Refused { .. }))),
+        "no store failure (deadlock): {:?}",
+        outcomes.iter().find(|r| matches!(r, Err(PlaceOrderError::Backend(_))))
+    );
+    let orders = all_orders(s).await;
+    let taken = |p: &Product| -> i64 {
+        orders.iter().flat_map(|o| &o.lines).filter(|l| l.product_id == p.id).map(|l| l.quantity.units()).sum()
+    };
+    let (sa, sb, sc) = (stock_of(s, &a).await, stock_of(s, &b).await, stock_of(s, &c).await);
+    println!(
+        "[{}] 48 orders racing on A,B,C in opposite orders: {} placed, stock A {sa} B {sb} C {sc}, {took:?}",
+        t.kind(),
+        orders.len()
+    );
+    assert_eq!(
+        (sa + taken(&a), sb + taken(&b), sc + taken(&c)),
+        (20, 20, 1_000),
+        "every unit is in stock or in an order"
+    );
+    assert!(sa >= 0 && sb == 0, "B is the bottleneck and sells out exactly");
+}
+
+pub async fn concurrent_requests_with_one_key_place_one_order(t: &TestStore) {
+    let s = &t.service;
+    let ada = customer(s, "ada@example.com", Tier::Standard).await;
+    let p = product(s, "P", 100, 100).await;
+    let tasks = (0..16)
+        .map(|_| {
+            let (s, ada, request) = (s.clone(), ada.clone(), items(&[(&p, 1)]));
+            tokio::spawn(async move { s.place_order(&ada, &request, key("same-key")).await })
+        })
+        .collect();
+    let (results, took) = race(tasks).await;
+    let fresh = results.iter().filter(|r| matches!(r, Ok(placed) if !placed.replayed)).count();
+    let replayed = results.iter().filter(|r| matches!(r, Ok(placed) if placed.replayed)).count();
+    let in_use = results.iter().filter(|r| matches!(r, Err(PlaceOrderError::IdempotencyKeyInUse))).count();
+    let order_ids: HashSet<_> = results.iter().filter_map(|r| r.as_ref().ok()).map(|p| p.order.id).collect();
+    println!(
+        "[{}] 16 concurrent requests with one key: {fresh} placed, {replayed} replayed, {in_use} in use, {took:?}",
+        t.kind()
+    );
+    assert_eq!((fresh, replayed + in_use, order_ids.len()), (1, 15, 1));
+    assert_eq!((stock_of(s, &p).await, all_orders(s).await.len()), (99, 1));
+}
+
+pub async fn concurrent_restocks_lose_nothing(t: &TestStore) {
+    let s = &t.service;
+    let ada = customer(s, "ada@example.com", Tier::Standard).await;
+    let p = product(s, "P", 100, 0).await;
+    let tasks = (0..40)
+        .map(|n| {
+            let (s, ada, id) = (s.clone(), ada.clone(), p.id);
+            let request = OrderItems::parse(&[(id, 1)]).unwrap();
+            tokio::spawn(async move {
+                if n % 2 == 0 {
+                    s.restock_product(&Actor::Operator, id, RestockQuantity::new(3).unwrap())
+                        .await
+                        .map(|_| ())
+                        .map_err(|e| e.to_string())
+                } else {
+                    s.place_order(&ada, &request, None).await.map(|_| ()).map_err(|e| e.to_string())
+                }
+            })
+        })
+        .collect();
+    let (results, _) = race(tasks).await;
+    let orders = all_orders(s).await.len() as i64;
+    assert!(results.iter().all(|r| r.is_ok() || r.as_ref().unwrap_err().contains("in stock")), "{results:?}");
+    assert_eq!(stock_of(s, &p).await + orders, 60, "20 restocks of 3 are all in stock or in orders");
+}
