@@ -3,18 +3,21 @@
 //! each case as its own test against a fresh store of one kind.
 
 use crate::stores::TestStore;
-use orders_core::domain::Refusal;
+use chrono::TimeDelta;
+use orders_adapters::Store;
+use orders_adapters::tokens::JwtIssuer;
 use orders_core::domain::{
-    Email, IdempotencyKey, Limit, Order, OrderItems, OrderStatus, PageRequest, Product, ProductChanges,
-    RestockQuantity, Role, Sku, Tier, User,
+    Currency, Email, IdempotencyKey, Limit, Order, OrderId, OrderItems, OrderLine, OrderStatus, PageRequest, Product,
+    ProductChanges, Quantity, Refusal, RequestFingerprint, RestockQuantity, Role, Sku, Tier, User, pricing,
 };
-use orders_core::ports::AccessChange;
+use orders_core::ports::{AccessChange, Claim, KeyClaim, StockTake};
 use orders_core::usecases::{
     Actor, CancelOrderError, CreateProductError, CreateUserError, NewProduct, PlaceOrderError, Registration,
     RestockError, Service,
 };
 use std::collections::HashSet;
-use std::time::Instant;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 /// One `#[tokio::test]` per case of the suite, each on a fresh store from `$factory`
 /// (an async fn returning `Option<TestStore>`; `None` skips).
@@ -39,6 +42,7 @@ macro_rules! store_suite {
             orders_racing_on_overlapping_products_in_opposite_order_neither_deadlock_nor_oversell,
             concurrent_requests_with_one_key_place_one_order,
             concurrent_restocks_lose_nothing,
+            a_retry_waits_for_the_request_holding_its_key_and_replays_it,
         );
     };
     (@cases $factory:path; $($case:ident),+ $(,)?) => {
@@ -477,4 +481,83 @@ pub async fn concurrent_restocks_lose_nothing(t: &TestStore) {
     let orders = all_orders(s).await.len() as i64;
     assert!(results.iter().all(|r| r.is_ok() || r.as_ref().unwrap_err().contains("in stock")), "{results:?}");
     assert_eq!(stock_of(s, &p).await + orders, 60, "20 restocks of 3 are all in stock or in orders");
+}
+
+/// Opens a unit of work that claims `key` for `user` and places an order of one `p`,
+/// holding it uncommitted for `hold` before committing it.
+pub async fn hold_key(store: Store, user: &User, p: &Product, key: &str, hold: Duration) -> Order {
+    let ports = store.ports(Arc::new(JwtIssuer::with_random_secret(TimeDelta::hours(1))));
+    let request = items(&[(p, 1)]);
+    let claim = KeyClaim {
+        user: user.id,
+        key: IdempotencyKey::parse(key).unwrap(),
+        fingerprint: RequestFingerprint::of(&request),
+        order_id: OrderId::generate(),
+        at: ports.clock.now(),
+    };
+    let mut unit = ports.orders.begin().await.unwrap();
+    assert_eq!(unit.claim_key(&claim).await.unwrap(), Claim::Claimed);
+    let StockTake::Taken(taken) = unit.take_stock(p.id, Quantity::new(1).unwrap()).await.unwrap() else {
+        panic!("stock was taken")
+    };
+    let line_total = pricing::line_total(taken.price.money(), Quantity::new(1).unwrap()).unwrap();
+    let order = Order {
+        id: claim.order_id,
+        user_id: user.id,
+        status: OrderStatus::Placed,
+        currency: Currency::default(),
+        lines: vec![OrderLine {
+            product_id: p.id,
+            sku: taken.sku,
+            name: taken.name,
+            quantity: Quantity::new(1).unwrap(),
+            unit_price: taken.price,
+            line_total,
+        }],
+        totals: pricing::totals([line_total], user.tier).unwrap(),
+        created_at: claim.at,
+        cancelled_at: None,
+    };
+    unit.insert_order(&order).await.unwrap();
+    tokio::time::sleep(hold).await;
+    unit.commit().await.unwrap();
+    order
+}
+
+pub async fn a_retry_waits_for_the_request_holding_its_key_and_replays_it(t: &TestStore) {
+    let s = &t.service;
+    let ada = customer(s, "ada@example.com", Tier::Standard).await;
+    let p = product(s, "P", 100, 10).await;
+    let holder = {
+        let (store, ada, p) = (t.store.clone(), ada.clone(), p.clone());
+        tokio::spawn(async move { hold_key(store, &ada, &p, "k", Duration::from_millis(300)).await })
+    };
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let retry = s.place_order(&ada, &items(&[(&p, 1)]), key("k")).await.unwrap();
+    let first = holder.await.unwrap();
+    assert!(retry.replayed);
+    assert_eq!(retry.order, first);
+    assert_eq!(stock_of(s, &p).await, 9);
+}
+
+/// PostgreSQL: a request whose key another request holds for longer than the store
+/// waits ([`KEY_WAIT`](orders_adapters::sql::KEY_WAIT)) is told the key is in use,
+/// and places nothing.
+pub async fn a_key_held_longer_than_the_wait_limit_is_in_use(t: &TestStore) {
+    let s = &t.service;
+    let ada = customer(s, "ada@example.com", Tier::Standard).await;
+    let p = product(s, "P", 100, 10).await;
+    let hold = orders_adapters::sql::KEY_WAIT + Duration::from_secs(1);
+    let holder = {
+        let (store, ada, p) = (t.store.clone(), ada.clone(), p.clone());
+        tokio::spawn(async move { hold_key(store, &ada, &p, "k", hold).await })
+    };
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let started = Instant::now();
+    let retry = s.place_order(&ada, &items(&[(&p, 1)]), key("k")).await;
+    let waited = started.elapsed();
+    assert!(matches!(retry, Err(PlaceOrderError::IdempotencyKeyInUse)), "{retry:?}");
+    assert!(waited < hold, "answered after {waited:?}, before the holder finished");
+    holder.await.unwrap();
+    assert_eq!((stock_of(s, &p).await, all_orders(s).await.len()), (9, 1));
 }

@@ -16,6 +16,8 @@ mod orders;
 mod products;
 mod users;
 
+pub use orders::KEY_WAIT;
+
 use crate::store::StoreOptions;
 use errors::db_error;
 use orders_core::ports::BackendError;

@@ -4,17 +4,22 @@
 use super::SqlStore;
 use super::convert;
 use super::entities::{idempotency_key, order, order_line, product};
-use super::errors::db_error;
+use super::errors::{POSTGRES_LOCK_TIMEOUT, database_code, db_error};
 use async_trait::async_trait;
 use orders_core::domain::{Order, OrderId, OrderStatus, ProductId, Quantity, RecordedOutcome, Timestamp, UserId};
 use orders_core::ports::{BackendError, Claim, KeyClaim, OrderStore, OrderTx, StockTake, TakenProduct};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     TryInsertResult,
 };
 use std::collections::HashMap;
+use std::time::Duration;
 use uuid::Uuid;
+
+/// How long a request waits for another that holds its idempotency key before the key
+/// is reported in use.
+pub const KEY_WAIT: Duration = Duration::from_secs(2);
 
 #[async_trait]
 impl OrderStore for SqlStore {
@@ -151,17 +156,30 @@ impl OrderTx for SqlTx {
 }
 
 /// Inserts `row` under `claim`'s key unless the key exists; then reads what is there.
-/// On PostgreSQL a concurrent holder of the key makes the insert wait for its outcome.
+/// On PostgreSQL, while another transaction holds the key uncommitted the insert waits
+/// for its outcome, up to [`KEY_WAIT`]; after that the key is reported in use.
 pub(super) async fn claim_key(
     conn: &impl ConnectionTrait,
     claim: &KeyClaim,
     row: idempotency_key::ActiveModel,
 ) -> Result<Claim, BackendError> {
+    let postgres = conn.get_database_backend() == DbBackend::Postgres;
+    if postgres {
+        conn.execute_unprepared(&format!("SET LOCAL lock_timeout = '{}ms'", KEY_WAIT.as_millis()))
+            .await
+            .map_err(db_error)?;
+    }
     let inserted = idempotency_key::Entity::insert(row)
         .on_conflict_do_nothing_on([idempotency_key::Column::UserId, idempotency_key::Column::Key])
         .exec_without_returning(conn)
-        .await
-        .map_err(db_error)?;
+        .await;
+    let inserted = match inserted {
+        Err(error) if database_code(&error).as_deref() == Some(POSTGRES_LOCK_TIMEOUT) => return Ok(Claim::InUse),
+        other => other.map_err(db_error)?,
+    };
+    if postgres {
+        conn.execute_unprepared("SET LOCAL lock_timeout TO DEFAULT").await.map_err(db_error)?;
+    }
     if matches!(inserted, TryInsertResult::Inserted(n) if n > 0) {
         return Ok(Claim::Claimed);
     }
