@@ -2,5 +2,6 @@
 //! binaries, starting stores and servers, and the store behaviour suite.
 
 pub mod binaries;
+pub mod postgres_server;
 pub mod store_suite;
 pub mod stores;
