@@ -17,7 +17,7 @@ pub fn path(name: &str) -> PathBuf {
 fn build(name: &str) -> PathBuf {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let mut command = Command::new(cargo);
-    command.args(["build", "--quiet", "--bin", name]);
+    command.args(["build", "--quiet", "--workspace", "--bin", name]);
     if !cfg!(debug_assertions) {
         command.arg("--release");
     }

@@ -2,6 +2,8 @@
 //! binaries, starting stores and servers, and the store behaviour suite.
 
 pub mod binaries;
+pub mod cli;
 pub mod postgres_server;
+pub mod server;
 pub mod store_suite;
 pub mod stores;

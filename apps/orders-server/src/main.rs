@@ -1,1 +1,18 @@
-fn main() {}
+//! `orders-server`: reads its settings, then serves the API until SIGINT or SIGTERM.
+
+use orders_server::config::Config;
+use orders_server::{startup, telemetry};
+use std::process::ExitCode;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let config = Config::from_args_or_exit();
+    telemetry::init();
+    match startup::run(config).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("orders-server: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

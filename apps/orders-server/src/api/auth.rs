@@ -1,0 +1,59 @@
+//! Logging in: the OAuth2 password grant, answered with a bearer JWT.
+
+use super::ApiTags;
+use super::body::FormBody;
+use super::dto::auth::{TokenRequest, TokenResponse};
+use super::errors::docs;
+use super::problem::{ApiError, DocumentedErrors, ErrorDoc, HeaderDoc};
+use orders_core::usecases::Service;
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, OpenApi};
+
+pub struct AuthApi {
+    pub service: Service,
+}
+
+#[derive(ApiResponse)]
+pub enum TokenAnswer {
+    /// A token; send it as `Authorization: Bearer <access_token>`.
+    #[oai(status = 200)]
+    Issued(Json<TokenResponse>, #[oai(header = "Cache-Control")] String),
+}
+
+pub struct IssueTokenErrors;
+
+impl DocumentedErrors for IssueTokenErrors {
+    const ERRORS: &'static [ErrorDoc] = &[
+        docs::INVALID_CREDENTIALS,
+        docs::PAYLOAD_TOO_LARGE,
+        ErrorDoc::new(415, "`unsupported_media_type`: the body is not `application/x-www-form-urlencoded`."),
+        ErrorDoc::new(422, "`validation_failed`: `username` or `password` is missing."),
+        ErrorDoc::new(
+            429,
+            "`too_many_attempts`: 5 logins for this e-mail failed within 15 minutes; every login for it, even \
+             with the right password, is refused until `Retry-After` seconds have passed.",
+        )
+        .with_headers(&[HeaderDoc {
+            name: "Retry-After",
+            description: "Seconds until a login for this e-mail is accepted again.",
+            integer: true,
+            required: true,
+        }]),
+    ];
+}
+
+#[OpenApi(tag = "ApiTags::Auth")]
+impl AuthApi {
+    /// Log in
+    ///
+    /// The OAuth2 password grant: the user's e-mail as `username`, and `password`, as an
+    /// `application/x-www-form-urlencoded` form (`grant_type` and `scope` are accepted and
+    /// ignored). An unknown e-mail and a wrong password get the same `401`. After 5
+    /// failures for one e-mail within 15 minutes, logins for it are refused with `429`
+    /// until the oldest leaves the window; a success forgets the failures.
+    #[oai(path = "/v1/auth/token", method = "post", operation_id = "issueToken")]
+    async fn issue_token(&self, form: FormBody<TokenRequest>) -> Result<TokenAnswer, ApiError<IssueTokenErrors>> {
+        let token = self.service.authenticate(&form.0.username, &form.0.password).await?;
+        Ok(TokenAnswer::Issued(Json(token.into()), "no-store".to_owned()))
+    }
+}

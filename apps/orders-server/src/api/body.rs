@@ -1,0 +1,172 @@
+//! Request bodies, parsed with serde so that a refusal names its field: a body that is
+//! not JSON at all is malformed (400), while well-formed JSON of the wrong shape (a
+//! missing field, a string where a number belongs) is refused like any other bad value
+//! (422, naming `items[0].quantity`). The schema in the spec still comes from the DTO's
+//! `Object` derive, so the two must agree: DTOs use plain snake_case fields, no renames.
+
+use orders_core::domain::{Invalid, Violations};
+use poem::{FromRequest, Request, RequestBody};
+use poem_openapi::impl_apirequest_for_payload;
+use poem_openapi::payload::{Form, Json, ParsePayload, Payload};
+use poem_openapi::registry::{MetaSchemaRef, Registry};
+use poem_openapi::types::Type;
+use serde::de::DeserializeOwned;
+
+/// Why a body was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum BodyError {
+    /// Not JSON (or not a form) at all: 400 `malformed_request`.
+    #[error("{0}")]
+    Malformed(String),
+    /// Well-formed, but not the shape the operation takes: 422 `validation_failed`.
+    #[error("{0}")]
+    Invalid(Violations),
+}
+
+impl poem::error::ResponseError for BodyError {
+    fn status(&self) -> poem::http::StatusCode {
+        match self {
+            BodyError::Malformed(_) => poem::http::StatusCode::BAD_REQUEST,
+            BodyError::Invalid(_) => poem::http::StatusCode::UNPROCESSABLE_ENTITY,
+        }
+    }
+}
+
+/// A JSON body (`application/json` or any `+json` type).
+pub struct JsonBody<T>(pub T);
+
+impl<T: Type> Payload for JsonBody<T> {
+    const CONTENT_TYPE: &'static str = "application/json";
+
+    fn check_content_type(content_type: &str) -> bool {
+        Json::<T>::check_content_type(content_type)
+    }
+
+    fn schema_ref() -> MetaSchemaRef {
+        T::schema_ref()
+    }
+
+    fn register(registry: &mut Registry) {
+        T::register(registry);
+    }
+}
+
+impl<T: DeserializeOwned + Send> ParsePayload for JsonBody<T> {
+    const IS_REQUIRED: bool = true;
+
+    async fn from_request(request: &Request, body: &mut RequestBody) -> poem::Result<Self> {
+        let bytes = Vec::<u8>::from_request(request, body).await?;
+        Ok(Self(parse_json(&bytes)?))
+    }
+}
+
+impl_apirequest_for_payload!(JsonBody<T>, T: Type + DeserializeOwned + Send);
+
+/// Parses `bytes` as a `T`, telling malformed JSON from JSON of the wrong shape.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, BodyError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(BodyError::Malformed("the body is empty; a JSON object is expected".to_owned()));
+    }
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| BodyError::Malformed(e.to_string()))?;
+    serde_path_to_error::deserialize(value).map_err(|error| {
+        let path = error.path().to_string();
+        let inner = error.into_inner();
+        BodyError::Invalid(shape_violation(&path, &inner.to_string()))
+    })
+}
+
+/// An `application/x-www-form-urlencoded` body.
+pub struct FormBody<T>(pub T);
+
+impl<T: Type> Payload for FormBody<T> {
+    const CONTENT_TYPE: &'static str = "application/x-www-form-urlencoded";
+
+    fn check_content_type(content_type: &str) -> bool {
+        Form::<T>::check_content_type(content_type)
+    }
+
+    fn schema_ref() -> MetaSchemaRef {
+        T::schema_ref()
+    }
+
+    fn register(registry: &mut Registry) {
+        T::register(registry);
+    }
+}
+
+impl<T: DeserializeOwned + Send> ParsePayload for FormBody<T> {
+    const IS_REQUIRED: bool = true;
+
+    async fn from_request(request: &Request, body: &mut RequestBody) -> poem::Result<Self> {
+        let bytes = Vec::<u8>::from_request(request, body).await?;
+        let form = serde_urlencoded::from_bytes(&bytes)
+            .map_err(|error| BodyError::Invalid(shape_violation(".", &error.to_string())))?;
+        Ok(Self(form))
+    }
+}
+
+impl_apirequest_for_payload!(FormBody<T>, T: Type + DeserializeOwned + Send);
+
+/// The violation serde reported at `path` (`.` for the top level). A missing field is
+/// reported by serde on its parent, so its name is taken from the message.
+fn shape_violation(path: &str, message: &str) -> Violations {
+    let parent = if path == "." { "" } else { path };
+    let missing = message.strip_prefix("missing field `").and_then(|rest| rest.split('`').next());
+    let field = match (missing, parent) {
+        (Some(name), "") => name.to_owned(),
+        (Some(name), parent) => format!("{parent}.{name}"),
+        (None, "") => "body".to_owned(),
+        (None, parent) => parent.to_owned(),
+    };
+    let message = match missing {
+        Some(name) => format!("{name} is required"),
+        None => message.to_owned(),
+    };
+    Violations::one(field, Invalid::new(message))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Line {
+        product_id: uuid::Uuid,
+        quantity: i64,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Order {
+        items: Vec<Line>,
+    }
+
+    fn refused_field(json: &str) -> String {
+        match parse_json::<Order>(json.as_bytes()) {
+            Err(BodyError::Invalid(violations)) => violations.fields()[0].field.clone(),
+            other => panic!("expected a shape violation, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn json_of_the_wrong_shape_names_the_field() {
+        let id = uuid::Uuid::now_v7();
+        assert_eq!(
+            refused_field(&format!(r#"{{"items":[{{"product_id":"{id}","quantity":"x"}}]}}"#)),
+            "items[0].quantity"
+        );
+        assert_eq!(refused_field(&format!(r#"{{"items":[{{"product_id":"{id}"}}]}}"#)), "items[0].quantity");
+        assert_eq!(refused_field(r#"{"items":[{"product_id":"nope","quantity":1}]}"#), "items[0].product_id");
+        assert_eq!(refused_field("{}"), "items");
+        assert_eq!(refused_field("[]"), "body");
+    }
+
+    #[test]
+    fn what_is_not_json_is_malformed() {
+        for bad in ["", "  ", "{", "{\"items\": [}", "nope"] {
+            assert!(matches!(parse_json::<Order>(bad.as_bytes()), Err(BodyError::Malformed(_))), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,105 @@
+//! Products on the wire: a new product, an edit, a restock, and the product as it is.
+
+use super::pages::next_cursor;
+use chrono::{DateTime, Utc};
+use orders_core::domain::{Page, Product, ProductChanges, RestockQuantity, Violations};
+use orders_core::usecases::NewProduct;
+use poem_openapi::Object;
+use serde::Deserialize;
+use uuid::Uuid;
+
+/// A product to add to the catalogue.
+#[derive(Debug, Clone, Object, Deserialize)]
+#[oai(rename = "NewProduct")]
+pub struct CreateProductRequest {
+    /// 1 to 64 characters of `A-Z a-z 0-9 - _ .`; unique.
+    pub sku: String,
+    /// 1 to 200 characters.
+    pub name: String,
+    /// Unit price in cents, 0 to 10^12.
+    pub price_cents: i64,
+    /// Units in stock, 0 to 10^9.
+    pub stock: i64,
+}
+
+impl CreateProductRequest {
+    pub fn try_into_domain(self) -> Result<NewProduct, Violations> {
+        NewProduct::parse(&self.sku, &self.name, self.price_cents, self.stock)
+    }
+}
+
+/// An edit of a product's details; an absent field is left as it is. Orders already
+/// placed keep the name and price they were placed with.
+#[derive(Debug, Clone, Object, Deserialize)]
+#[oai(rename = "ProductChanges")]
+pub struct UpdateProductRequest {
+    /// 1 to 200 characters.
+    pub name: Option<String>,
+    /// Unit price in cents, 0 to 10^12.
+    pub price_cents: Option<i64>,
+}
+
+impl UpdateProductRequest {
+    pub fn try_into_domain(self) -> Result<ProductChanges, Violations> {
+        ProductChanges::parse(self.name.as_deref(), self.price_cents)
+    }
+}
+
+/// Units to add to a product's stock.
+#[derive(Debug, Clone, Object, Deserialize)]
+#[oai(rename = "Restock")]
+pub struct RestockRequest {
+    /// 1 to 10^9; the stock after it may not pass 10^9.
+    pub quantity: i64,
+}
+
+impl RestockRequest {
+    pub fn try_into_domain(self) -> Result<RestockQuantity, Violations> {
+        RestockQuantity::new(self.quantity).map_err(|invalid| Violations::one("quantity", invalid))
+    }
+}
+
+/// A product in the catalogue.
+#[derive(Debug, Clone, Object)]
+#[oai(rename = "Product")]
+pub struct ProductResponse {
+    pub id: Uuid,
+    pub sku: String,
+    pub name: String,
+    /// Unit price in cents of the deployment's currency.
+    pub price_cents: i64,
+    /// Units in stock now.
+    pub stock: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Product> for ProductResponse {
+    fn from(product: Product) -> Self {
+        Self {
+            id: product.id.as_uuid(),
+            sku: product.sku.as_str().to_owned(),
+            name: product.name.as_str().to_owned(),
+            price_cents: product.price.cents(),
+            stock: product.stock.units(),
+            created_at: product.created_at,
+            updated_at: product.updated_at,
+        }
+    }
+}
+
+/// A page of products, oldest first.
+#[derive(Debug, Clone, Object)]
+#[oai(rename = "ProductPage")]
+pub struct ProductPage {
+    pub items: Vec<ProductResponse>,
+    /// Pass as `?cursor=` to read the next page; `null` on the last page.
+    #[oai(nullable)]
+    pub next_cursor: Option<String>,
+}
+
+impl From<Page<Product>> for ProductPage {
+    fn from(page: Page<Product>) -> Self {
+        Self { items: page.items.into_iter().map(Into::into).collect(), next_cursor: next_cursor(page.next_cursor) }
+    }
+}

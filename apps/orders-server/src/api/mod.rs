@@ -1,0 +1,105 @@
+//! The HTTP API: one file per resource, declared with poem-openapi so that the OpenAPI
+//! document is generated from the code that serves it.
+//!
+//! - [`health`], [`users`], [`auth`], [`products`], [`orders`]: the operations.
+//! - [`dto`]: request and response bodies and their conversions to core's types.
+//! - [`errors`]: the one mapping from every error to its status and `code`.
+//! - [`problem`]: the problem-details body, and how an operation documents its errors.
+//! - [`security`]: bearer JWT and OAuth2 password-flow authentication.
+//! - [`body`]: JSON and form bodies that name the refused field.
+
+pub mod auth;
+pub mod body;
+pub mod dto;
+pub mod errors;
+pub mod health;
+pub mod orders;
+pub mod problem;
+pub mod products;
+pub mod security;
+pub mod users;
+
+use orders_adapters::Store;
+use orders_adapters::memory::MemoryStore;
+use orders_core::usecases::{Ports, Service, Settings};
+use poem_openapi::{OpenApiService, Tags};
+
+/// The API contract's version: what `openapi/openapi.json` describes.
+pub const API_VERSION: &str = "1.0.0";
+
+#[derive(Tags)]
+pub enum ApiTags {
+    /// Placing, reading, listing and cancelling orders.
+    Orders,
+    /// Signing up, your account, and (admins) users' tier and role.
+    Users,
+    /// Logging in.
+    Auth,
+    /// The catalogue: browsing, and (admins) adding, editing and restocking products.
+    Products,
+    /// Whether the service is alive and ready.
+    Health,
+}
+
+/// Every operation of the API.
+pub type Api = (health::HealthApi, users::UsersApi, auth::AuthApi, products::ProductsApi, orders::OrdersApi);
+
+/// The API served over `service`, with `store` answering readiness.
+pub fn openapi_service(service: Service, store: Store) -> OpenApiService<Api, ()> {
+    let api = (
+        health::HealthApi { store },
+        users::UsersApi { service: service.clone() },
+        auth::AuthApi { service: service.clone() },
+        products::ProductsApi { service: service.clone() },
+        orders::OrdersApi { service },
+    );
+    OpenApiService::new(api, "Order service", API_VERSION).description(DESCRIPTION)
+}
+
+/// The API over a throwaway in-memory store: enough to generate the OpenAPI document,
+/// which does not depend on the store.
+pub fn spec_service() -> OpenApiService<Api, ()> {
+    let store = Store::Memory(MemoryStore::new());
+    let tokens =
+        std::sync::Arc::new(orders_adapters::tokens::JwtIssuer::with_random_secret(chrono::TimeDelta::hours(1)));
+    let ports: Ports = store.ports(tokens);
+    openapi_service(Service::new(ports, Settings::default()), store)
+}
+
+const DESCRIPTION: &str = "\
+Users, a product catalogue with stock, and orders that take stock atomically.
+
+**Conventions.** JSON bodies in UTF-8; unknown members of a request body are ignored. Ids are \
+UUIDv7 strings (time-ordered). Timestamps are RFC 3339 in UTC. Money is an integer count of \
+cents in fields ending `_cents`, in the one currency of the deployment (`currency` on orders).
+
+**Errors** are RFC 9457 problem details, sent as `application/problem+json` (declared under \
+`application/json` too, so that generated clients type them): `{type, title, status, detail, \
+code}`, where `code` is a stable snake_case string and `type` is `about:blank`. Every error has \
+this shape, unknown routes (`404 not_found`), wrong methods (`405 method_not_allowed`, with \
+`Allow`) and bodies over 64 KiB (`413 payload_too_large`) included. Body that is not \
+well-formed JSON: `400 malformed_request`. Well-formed request with a bad value, a missing \
+field, a value of the wrong JSON type, or a path id that is not a UUID: `422 \
+validation_failed`, with `errors: [{field, message}]` naming each refused field by its path \
+(`items[0].quantity`). Missing or wrong `Content-Type` on a body: `415 \
+unsupported_media_type`. Failures of the service: `500 internal_error`, or `503 \
+service_unavailable` with `Retry-After` when the database cannot be reached; neither shows \
+internals. An admin-only operation checks the body (`400`, `422`) before the caller's role \
+(`403`).
+
+**Authentication.** Get a token from `POST /v1/auth/token` (OAuth2 password grant: e-mail as \
+`username`) and send `Authorization: Bearer <token>`. Missing or bad token: `401 \
+unauthenticated` with `WWW-Authenticate: Bearer`. Authenticated but not an admin on an admin \
+operation: `403 forbidden`. Another user's order answers `404`, exactly as if it did not exist. \
+Tier and role are read on every request, so a change applies at once, to tokens already issued \
+too.
+
+**Lists** take `?limit=` (1 to 100, default 20) and `?cursor=` (the opaque `next_cursor` of \
+the previous page) and answer `{items, next_cursor}`, `next_cursor` being `null` on the last \
+page. Products are listed oldest first, orders newest first; rows added between pages cause \
+neither duplicates nor gaps.
+
+**Placing an order** follows the rules of the contract: every product must exist (`404 \
+product_not_found`, naming the first missing one), every line must be in stock (`409 \
+out_of_stock`), premium users get 10% off rounded half up, and it is all or nothing. It is \
+idempotent under an `Idempotency-Key` header: see `placeOrder`.";

@@ -1,0 +1,213 @@
+//! Orders: a customer places, reads, lists and cancels their own; an admin may read,
+//! list and cancel anyone's. Placing is idempotent under an `Idempotency-Key`.
+
+use super::ApiTags;
+use super::body::JsonBody;
+use super::dto::orders::{OrderPage, OrderResponse, PlaceOrderRequest};
+use super::dto::pages::page_request;
+use super::errors::docs;
+use super::problem::{ApiError, DocumentedErrors, ErrorDoc, HeaderDoc};
+use super::security::Caller;
+use orders_core::domain::{OrderId, UserId};
+use orders_core::usecases::{Placed, Service};
+use poem_openapi::param::{Header, Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, OpenApi};
+use uuid::Uuid;
+
+pub struct OrdersApi {
+    pub service: Service,
+}
+
+const REPLAYED_DOC: HeaderDoc = HeaderDoc {
+    name: "Idempotency-Replayed",
+    description: "`true` when this is the answer to an earlier request with the same `Idempotency-Key`, given again.",
+    integer: false,
+    required: false,
+};
+
+#[derive(ApiResponse)]
+pub enum PlaceOrderAnswer {
+    /// The order was placed; `Location` is its URI. With `Idempotency-Replayed: true`,
+    /// it was placed by an earlier request with the same `Idempotency-Key`, and this
+    /// request placed nothing: the body is the order as it was placed.
+    #[oai(status = 201)]
+    Placed(
+        Json<OrderResponse>,
+        #[oai(header = "Location")] String,
+        #[oai(header = "Idempotency-Replayed")] Option<String>,
+    ),
+}
+
+#[derive(ApiResponse)]
+pub enum OrderAnswer {
+    /// The order.
+    #[oai(status = 200)]
+    Ok(Json<OrderResponse>),
+}
+
+#[derive(ApiResponse)]
+pub enum OrderPageAnswer {
+    /// A page of orders, newest first.
+    #[oai(status = 200)]
+    Ok(Json<OrderPage>),
+}
+
+const ORDER_NOT_FOUND: ErrorDoc =
+    ErrorDoc::new(404, "`order_not_found`: no order has this id, or it is another user's (exactly the same answer).");
+
+pub struct PlaceOrderErrors;
+
+impl DocumentedErrors for PlaceOrderErrors {
+    const ERRORS: &'static [ErrorDoc] = &[
+        docs::MALFORMED_REQUEST,
+        docs::UNAUTHENTICATED,
+        ErrorDoc::new(
+            404,
+            "`product_not_found`: a product of the order does not exist; `product_id` (and `detail`) name the \
+             first missing one in the order's line order. Nothing was placed.",
+        )
+        .with_headers(&[REPLAYED_DOC]),
+        ErrorDoc::new(
+            409,
+            "`out_of_stock`: a line asks for more than is in stock; `product_id`, `requested` and `available` \
+             say which and how many. Nothing was placed. `idempotency_key_in_use`: a request with the same \
+             `Idempotency-Key` is still being processed; retry after `Retry-After` seconds.",
+        )
+        .with_headers(&[
+            REPLAYED_DOC,
+            HeaderDoc {
+                name: "Retry-After",
+                description: "`idempotency_key_in_use` only: seconds to wait before retrying.",
+                integer: true,
+                required: false,
+            },
+        ]),
+        docs::PAYLOAD_TOO_LARGE,
+        docs::UNSUPPORTED_MEDIA_TYPE,
+        ErrorDoc::new(
+            422,
+            "`validation_failed`: a value is refused (`errors` names each field: `items`, `items[0].quantity`, \
+             `items[1].product_id` for a repeated product, `Idempotency-Key`), or the total does not fit in \
+             64-bit cents (`items`). `idempotency_key_reused`: this `Idempotency-Key` was used before with a \
+             different body.",
+        )
+        .with_headers(&[REPLAYED_DOC]),
+    ];
+}
+
+pub struct GetOrderErrors;
+
+impl DocumentedErrors for GetOrderErrors {
+    const ERRORS: &'static [ErrorDoc] = &[docs::UNAUTHENTICATED, ORDER_NOT_FOUND, docs::ID_VALIDATION_FAILED];
+}
+
+pub struct ListOrdersErrors;
+
+impl DocumentedErrors for ListOrdersErrors {
+    const ERRORS: &'static [ErrorDoc] = &[
+        docs::UNAUTHENTICATED,
+        ErrorDoc::new(403, "`forbidden`: a customer asked for another user's orders with `user_id`."),
+        ErrorDoc::new(422, "`validation_failed`: `limit`, `cursor` or `user_id` is refused; `errors` names which."),
+    ];
+}
+
+pub struct CancelOrderErrors;
+
+impl DocumentedErrors for CancelOrderErrors {
+    const ERRORS: &'static [ErrorDoc] = &[
+        docs::UNAUTHENTICATED,
+        ORDER_NOT_FOUND,
+        ErrorDoc::new(409, "`order_not_cancellable`: the order is already cancelled."),
+        docs::ID_VALIDATION_FAILED,
+    ];
+}
+
+fn location(id: Uuid) -> String {
+    format!("/v1/orders/{id}")
+}
+
+#[OpenApi(tag = "ApiTags::Orders")]
+impl OrdersApi {
+    /// Place an order
+    ///
+    /// For the caller, priced with their tier as it is now: premium users get 10% off
+    /// the subtotal, rounded half up to a cent. All or nothing: either the order exists
+    /// and every line's stock went down, or nothing changed.
+    ///
+    /// With an `Idempotency-Key`, a retry with the same key and the same body answers
+    /// what the first request answered (the same status and body, with
+    /// `Idempotency-Replayed: true`) and places nothing: a placed order, and also a
+    /// refusal (`product_not_found`, `out_of_stock`, or a total too large). A refused
+    /// placement is remembered as refused even if stock arrives later: send a new key
+    /// to try again. Keys are the caller's own (another user may use the same key) and
+    /// are remembered for at least 24 hours. Requests refused as invalid (`400`, `422
+    /// validation_failed`) are not remembered.
+    #[oai(path = "/v1/orders", method = "post", operation_id = "placeOrder")]
+    async fn place_order(
+        &self,
+        caller: Caller,
+        /// 1 to 255 printable ASCII characters, chosen by the client (a UUID is a good
+        /// choice); makes retries of this request safe.
+        #[oai(name = "Idempotency-Key")]
+        idempotency_key: Header<Option<String>>,
+        body: JsonBody<PlaceOrderRequest>,
+    ) -> Result<PlaceOrderAnswer, ApiError<PlaceOrderErrors>> {
+        let (items, key) = body.0.try_into_domain(idempotency_key.0.as_deref())?;
+        let Placed { order, replayed } = self.service.place_order(&caller.user(), &items, key).await?;
+        let location = location(order.id.as_uuid());
+        Ok(PlaceOrderAnswer::Placed(Json(order.into()), location, replayed.then(|| "true".to_owned())))
+    }
+
+    /// List orders
+    ///
+    /// Newest first. A customer sees their own orders (`user_id`, if given, must be
+    /// their own); an admin sees everyone's, or one user's with `user_id`. Orders placed
+    /// while you page never appear twice and are never skipped.
+    #[oai(path = "/v1/orders", method = "get", operation_id = "listOrders")]
+    async fn list_orders(
+        &self,
+        caller: Caller,
+        /// Orders per page, 1 to 100 (default 20).
+        limit: Query<Option<i64>>,
+        /// The `next_cursor` of the previous page; absent for the first page.
+        cursor: Query<Option<String>>,
+        /// Admins: only this user's orders.
+        user_id: Query<Option<Uuid>>,
+    ) -> Result<OrderPageAnswer, ApiError<ListOrdersErrors>> {
+        let request = page_request(limit.0, cursor.0.as_deref())?;
+        let of_user = user_id.0.map(UserId::from_uuid);
+        let page = self.service.list_orders(&caller.actor(), of_user, request).await?;
+        Ok(OrderPageAnswer::Ok(Json(page.into())))
+    }
+
+    /// Read an order
+    ///
+    /// Its owner or an admin may; to anyone else it does not exist (`404`).
+    #[oai(path = "/v1/orders/:id", method = "get", operation_id = "getOrder")]
+    async fn get_order(
+        &self,
+        caller: Caller,
+        /// The order's id.
+        id: Path<Uuid>,
+    ) -> Result<OrderAnswer, ApiError<GetOrderErrors>> {
+        let order = self.service.get_order(&caller.actor(), OrderId::from_uuid(id.0)).await?;
+        Ok(OrderAnswer::Ok(Json(order.into())))
+    }
+
+    /// Cancel an order
+    ///
+    /// Its owner or an admin may (to anyone else it does not exist: `404`). Only a
+    /// `placed` order can be cancelled, once: every line's quantity goes back to stock
+    /// in the same step that marks it `cancelled`.
+    #[oai(path = "/v1/orders/:id/cancel", method = "post", operation_id = "cancelOrder")]
+    async fn cancel_order(
+        &self,
+        caller: Caller,
+        /// The order's id.
+        id: Path<Uuid>,
+    ) -> Result<OrderAnswer, ApiError<CancelOrderErrors>> {
+        let order = self.service.cancel_order(&caller.actor(), OrderId::from_uuid(id.0)).await?;
+        Ok(OrderAnswer::Ok(Json(order.into())))
+    }
+}

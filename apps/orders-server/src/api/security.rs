@@ -1,0 +1,50 @@
+//! Who is calling: the JWT from `POST /v1/auth/token`, sent as `Authorization: Bearer`.
+//! It is declared twice, as a plain bearer scheme (paste a token) and as the OAuth2
+//! password flow (log in with e-mail and password), so that Swagger UI's Authorize
+//! button works either way; both resolve the token to the user as stored now.
+
+use super::problem::Problem;
+use orders_core::domain::User;
+use orders_core::usecases::{Actor, Service};
+use poem::Request;
+use poem_openapi::SecurityScheme;
+use poem_openapi::auth::Bearer;
+
+/// A token from `POST /v1/auth/token`, pasted as is.
+#[derive(SecurityScheme)]
+#[oai(rename = "bearerAuth", ty = "bearer", bearer_format = "JWT", checker = "resolve_user")]
+pub struct BearerToken(User);
+
+/// Log in with your e-mail address as the username (the OAuth2 password grant).
+#[derive(SecurityScheme)]
+#[oai(
+    rename = "oauth2Password",
+    ty = "oauth2",
+    flows(password(token_url = "/v1/auth/token")),
+    checker = "resolve_user"
+)]
+pub struct OAuth2Password(User);
+
+/// The logged-in user behind a request's token, by either scheme.
+#[derive(SecurityScheme)]
+pub enum Caller {
+    Bearer(BearerToken),
+    OAuth2(OAuth2Password),
+}
+
+impl Caller {
+    pub fn user(self) -> User {
+        match self {
+            Caller::Bearer(BearerToken(user)) | Caller::OAuth2(OAuth2Password(user)) => user,
+        }
+    }
+
+    pub fn actor(self) -> Actor {
+        Actor::User(self.user())
+    }
+}
+
+async fn resolve_user(request: &Request, bearer: Bearer) -> poem::Result<User> {
+    let service = request.data::<Service>().expect("the app is built with the service as request data");
+    service.current_user(&bearer.token).await.map_err(|error| Problem::from(error).into())
+}

@@ -1,0 +1,115 @@
+//! Users: anyone signs up, a user reads their own account, an admin changes a user's
+//! tier or role.
+
+use super::ApiTags;
+use super::body::JsonBody;
+use super::dto::users::{RegisterUserRequest, UpdateUserRequest, UserResponse};
+use super::errors::docs;
+use super::problem::{ApiError, DocumentedErrors, ErrorDoc};
+use super::security::Caller;
+use orders_core::domain::UserId;
+use orders_core::usecases::Service;
+use poem_openapi::param::Path;
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, OpenApi};
+use uuid::Uuid;
+
+pub struct UsersApi {
+    pub service: Service,
+}
+
+/// The URI of a user.
+pub fn user_location(id: Uuid) -> String {
+    format!("/v1/users/{id}")
+}
+
+#[derive(ApiResponse)]
+pub enum RegisterUserAnswer {
+    /// The user was created as a standard customer. `Location` is the user's URI (which
+    /// admins `PATCH`); read your own account with `GET /v1/users/me`.
+    #[oai(status = 201)]
+    Created(Json<UserResponse>, #[oai(header = "Location")] String),
+}
+
+#[derive(ApiResponse)]
+pub enum UserAnswer {
+    /// The user.
+    #[oai(status = 200)]
+    Ok(Json<UserResponse>),
+}
+
+pub struct RegisterUserErrors;
+
+impl DocumentedErrors for RegisterUserErrors {
+    const ERRORS: &'static [ErrorDoc] = &[
+        docs::MALFORMED_REQUEST,
+        ErrorDoc::new(409, "`email_taken`: a user with this e-mail address (compared case-insensitively) exists."),
+        docs::PAYLOAD_TOO_LARGE,
+        docs::UNSUPPORTED_MEDIA_TYPE,
+        docs::VALIDATION_FAILED,
+    ];
+}
+
+pub struct GetMeErrors;
+
+impl DocumentedErrors for GetMeErrors {
+    const ERRORS: &'static [ErrorDoc] = &[docs::UNAUTHENTICATED];
+}
+
+pub struct UpdateUserErrors;
+
+impl DocumentedErrors for UpdateUserErrors {
+    const ERRORS: &'static [ErrorDoc] = &[
+        docs::MALFORMED_REQUEST,
+        docs::UNAUTHENTICATED,
+        docs::FORBIDDEN,
+        ErrorDoc::new(404, "`user_not_found`: no user has this id."),
+        docs::PAYLOAD_TOO_LARGE,
+        docs::UNSUPPORTED_MEDIA_TYPE,
+        docs::VALIDATION_FAILED,
+    ];
+}
+
+#[OpenApi(tag = "ApiTags::Users")]
+impl UsersApi {
+    /// Sign up
+    ///
+    /// Creates a `standard` `customer`. Anyone may; a token, if sent, is ignored. Log in
+    /// afterwards with `POST /v1/auth/token`.
+    #[oai(path = "/v1/users", method = "post", operation_id = "registerUser")]
+    async fn register_user(
+        &self,
+        body: JsonBody<RegisterUserRequest>,
+    ) -> Result<RegisterUserAnswer, ApiError<RegisterUserErrors>> {
+        let registration = body.0.try_into_domain()?;
+        let user = self.service.register(registration).await?;
+        let location = user_location(user.id.as_uuid());
+        Ok(RegisterUserAnswer::Created(Json(user.into()), location))
+    }
+
+    /// Your account
+    ///
+    /// The user the token was issued to, as stored now (tier and role are current).
+    #[oai(path = "/v1/users/me", method = "get", operation_id = "getMe")]
+    async fn get_me(&self, caller: Caller) -> Result<UserAnswer, ApiError<GetMeErrors>> {
+        Ok(UserAnswer::Ok(Json(caller.user().into())))
+    }
+
+    /// Change a user's tier or role
+    ///
+    /// Admins only. Absent fields are left as they are; an empty object changes nothing
+    /// and answers the user. The change applies to the user's next request, tokens
+    /// already issued included.
+    #[oai(path = "/v1/users/:id", method = "patch", operation_id = "updateUser")]
+    async fn update_user(
+        &self,
+        caller: Caller,
+        /// The user's id.
+        id: Path<Uuid>,
+        body: JsonBody<UpdateUserRequest>,
+    ) -> Result<UserAnswer, ApiError<UpdateUserErrors>> {
+        let change = body.0.into_domain();
+        let user = self.service.update_user(&caller.actor(), UserId::from_uuid(id.0), change).await?;
+        Ok(UserAnswer::Ok(Json(user.into())))
+    }
+}

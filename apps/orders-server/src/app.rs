@@ -1,0 +1,30 @@
+//! The whole HTTP application: the API, its OpenAPI document and Swagger UI, wrapped in
+//! the middleware every request goes through.
+
+use crate::api::{self, errors};
+use crate::middleware::{AllowedMethods, answer_errors_with_problems, limit_body, log_request};
+use orders_adapters::Store;
+use orders_core::usecases::Service;
+use poem::middleware::CatchPanic;
+use poem::{Endpoint, EndpointExt, IntoResponse, Route, get};
+use std::sync::Arc;
+
+/// Paths served besides the API's operations, all for GET.
+const DOCUMENT_PATHS: [&str; 4] = ["/openapi.json", "/openapi.yaml", "/docs", "/docs/oauth-receiver.html"];
+
+/// The application over `service`, with `store` answering `/ready`.
+pub fn build(service: Service, store: Store) -> impl Endpoint + 'static {
+    let api = api::openapi_service(service.clone(), store);
+    let allowed = Arc::new(AllowedMethods::from_spec(&api.spec(), &DOCUMENT_PATHS));
+    let routes = Route::new()
+        .at("/openapi.json", get(api.spec_endpoint()))
+        .at("/openapi.yaml", get(api.spec_endpoint_yaml()))
+        .nest("/docs", get(api.swagger_ui()))
+        .nest("/", api)
+        .data(service);
+    routes
+        .around(limit_body)
+        .around(move |next, request| answer_errors_with_problems(allowed.clone(), next, request))
+        .with(CatchPanic::new().with_handler(|_| errors::internal_error().into_response()))
+        .around(log_request)
+}

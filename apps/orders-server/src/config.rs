@@ -1,0 +1,117 @@
+//! The server's settings, from flags or the environment, exactly as the contract's
+//! table names them; each is checked here, so a bad one stops the start with one sentence.
+
+use chrono::TimeDelta;
+use clap::Parser;
+use orders_adapters::StoreOptions;
+use orders_adapters::tokens::JwtIssuer;
+use orders_core::domain::Currency;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Parser)]
+#[command(name = "orders-server", version, about = "The order service over HTTP.")]
+pub struct Config {
+    /// Database to use: sqlite://PATH?mode=rwc, postgres://USER:PASSWORD@HOST/DB, or memory://.
+    #[arg(long, env = "ORDERS_DATABASE_URL", default_value = "sqlite://orders.db?mode=rwc")]
+    pub database_url: String,
+
+    /// Address and port to listen on (port 0 picks a free port).
+    #[arg(long, env = "ORDERS_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+
+    /// Secret that signs access tokens (HS256). Absent: a random one, so tokens die with the process.
+    #[arg(long, env = "ORDERS_JWT_SECRET", hide_env_values = true, value_parser = non_empty)]
+    pub jwt_secret: Option<String>,
+
+    /// How long an access token is valid, in seconds.
+    #[arg(long, env = "ORDERS_TOKEN_TTL_SECONDS", default_value_t = 3600,
+          value_parser = clap::value_parser!(i64).range(1..=31_536_000))]
+    pub token_ttl_seconds: i64,
+
+    /// ISO 4217 code of the currency every price is in.
+    #[arg(long, env = "ORDERS_CURRENCY", default_value = "USD", value_parser = currency)]
+    pub currency: Currency,
+
+    /// Create, if missing, an admin, a customer and a few products, and print how to log in.
+    #[arg(long)]
+    pub demo: bool,
+
+    /// Most database connections held at once (default: chosen for the database).
+    #[arg(long, env = "ORDERS_MAX_CONNECTIONS", value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub max_connections: Option<u32>,
+
+    /// Longest wait for a free database connection before a request fails with 503, in milliseconds.
+    #[arg(long, env = "ORDERS_POOL_TIMEOUT_MS", default_value_t = 3000,
+          value_parser = clap::value_parser!(u64).range(1..=600_000))]
+    pub pool_timeout_ms: u64,
+}
+
+impl Config {
+    /// The settings of this process; on a bad one, says why in one sentence on stderr
+    /// and exits with status 2 (`--help` and `--version` print and exit 0).
+    pub fn from_args_or_exit() -> Self {
+        match Self::try_parse() {
+            Ok(config) => config,
+            Err(error) if error.use_stderr() => {
+                let rendered = error.render().to_string();
+                let sentence = rendered.lines().next().unwrap_or_default().trim_start_matches("error: ");
+                eprintln!("orders-server: {sentence}");
+                std::process::exit(2);
+            }
+            Err(error) => error.exit(),
+        }
+    }
+
+    pub fn store_options(&self) -> StoreOptions {
+        StoreOptions {
+            max_connections: self.max_connections,
+            acquire_timeout: Duration::from_millis(self.pool_timeout_ms),
+        }
+    }
+
+    /// The token issuer, and whether its secret is random (worth a warning).
+    pub fn token_issuer(&self) -> (JwtIssuer, bool) {
+        let ttl = TimeDelta::seconds(self.token_ttl_seconds);
+        match &self.jwt_secret {
+            Some(secret) => (JwtIssuer::new(secret.as_bytes(), ttl), false),
+            None => (JwtIssuer::with_random_secret(ttl), true),
+        }
+    }
+}
+
+fn non_empty(raw: &str) -> Result<String, String> {
+    if raw.is_empty() { Err("the secret must not be empty".to_owned()) } else { Ok(raw.to_owned()) }
+}
+
+fn currency(raw: &str) -> Result<Currency, String> {
+    Currency::parse(raw).map_err(|invalid| invalid.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_the_contracts() {
+        let config = Config::try_parse_from(["orders-server"]).unwrap();
+        assert_eq!(config.database_url, "sqlite://orders.db?mode=rwc");
+        assert_eq!(config.bind, "127.0.0.1:8080".parse().unwrap());
+        assert_eq!(config.token_ttl_seconds, 3600);
+        assert_eq!(config.currency.as_str(), "USD");
+        assert!(config.jwt_secret.is_none() && !config.demo);
+    }
+
+    #[test]
+    fn bad_values_are_refused() {
+        for args in [
+            &["orders-server", "--currency", "usd"][..],
+            &["orders-server", "--bind", "nowhere"],
+            &["orders-server", "--token-ttl-seconds", "0"],
+            &["orders-server", "--jwt-secret", ""],
+            &["orders-server", "--max-connections", "0"],
+        ] {
+            assert!(Config::try_parse_from(args).is_err(), "{args:?} was accepted");
+        }
+    }
+}

@@ -1,0 +1,113 @@
+//! Starting and stopping: open and migrate the store, wire the use cases, optionally
+//! seed demo data, serve until SIGINT or SIGTERM, then let in-flight requests finish.
+
+use crate::config::Config;
+use crate::{app, demo};
+use anyhow::Context;
+use orders_adapters::Store;
+use orders_core::usecases::{Service, Settings};
+use poem::Server;
+use poem::listener::{Acceptor, Listener, TcpListener};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How long in-flight requests may take to finish after a shutdown signal.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+/// How often forgotten idempotency keys are purged.
+const PURGE_EVERY: Duration = Duration::from_secs(60 * 60);
+
+pub async fn run(config: Config) -> anyhow::Result<()> {
+    let store = Store::open(&config.database_url, &config.store_options())
+        .await
+        .with_context(|| format!("cannot open the database {}", redacted(&config.database_url)))?;
+    store.migrate().await.context("cannot bring the database schema up to date")?;
+
+    let (tokens, random_secret) = config.token_issuer();
+    if random_secret {
+        tracing::warn!("no --jwt-secret (ORDERS_JWT_SECRET) given: using a random one; tokens die with this process");
+    }
+    let service = Service::new(store.ports(Arc::new(tokens)), Settings { currency: config.currency });
+    if config.demo {
+        demo::seed(&service).await.context("cannot create the demo data")?;
+    }
+
+    let acceptor = TcpListener::bind(config.bind)
+        .into_acceptor()
+        .await
+        .with_context(|| format!("cannot listen on {}", config.bind))?;
+    let address = acceptor
+        .local_addr()
+        .first()
+        .and_then(|address| address.as_socket_addr().copied())
+        .context("the listener has no address")?;
+    let base_url = format!("http://{address}");
+    println!("listening on {base_url}");
+    tracing::info!(%address, "listening; Swagger UI at {base_url}/docs");
+    if config.demo {
+        println!("{}", demo::instructions(&base_url));
+    }
+
+    let purge = tokio::spawn(purge_idempotency_keys(service.clone()));
+    let served = Server::new_with_acceptor(acceptor)
+        .run_with_graceful_shutdown(app::build(service, store), shutdown_signal(), Some(SHUTDOWN_GRACE))
+        .await;
+    purge.abort();
+    served.context("the server failed")?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("a SIGTERM handler can be installed");
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
+    tracing::info!("shutting down: finishing the requests in flight");
+}
+
+async fn purge_idempotency_keys(service: Service) {
+    let mut every = tokio::time::interval(PURGE_EVERY);
+    loop {
+        every.tick().await;
+        match service.purge_idempotency_keys().await {
+            Ok(purged) => tracing::info!(purged, "purged old idempotency keys"),
+            Err(error) => {
+                tracing::warn!(cause = %crate::api::errors::cause_chain(&error), "cannot purge old idempotency keys")
+            }
+        }
+    }
+}
+
+/// `url` without its password, fit for messages.
+fn redacted(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redacted;
+
+    #[test]
+    fn passwords_are_kept_out_of_messages() {
+        assert_eq!(redacted("postgres://app:s3cret@db/orders"), "postgres://app:***@db/orders");
+        assert_eq!(redacted("sqlite://orders.db?mode=rwc"), "sqlite://orders.db?mode=rwc");
+    }
+}
