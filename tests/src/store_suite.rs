@@ -561,3 +561,28 @@ pub async fn a_key_held_longer_than_the_wait_limit_is_in_use(t: &TestStore) {
     holder.await.unwrap();
     assert_eq!((stock_of(s, &p).await, all_orders(s).await.len()), (9, 1));
 }
+
+/// PostgreSQL: a request stuck behind a lock held elsewhere fails as unavailable once
+/// the statement timeout passes, instead of hanging, and changes nothing.
+pub async fn a_stuck_request_fails_within_the_statement_timeout(t: &TestStore) {
+    use sea_orm::{ConnectionTrait, Database, TransactionTrait};
+    let s = &t.service;
+    let ada = customer(s, "ada@example.com", Tier::Standard).await;
+    let p = product(s, "P", 100, 10).await;
+    let other = Database::connect(&t.url).await.unwrap();
+    let blocker = other.begin().await.unwrap();
+    blocker.execute_unprepared(&format!("SELECT stock FROM products WHERE id = '{}' FOR UPDATE", p.id)).await.unwrap();
+
+    let started = Instant::now();
+    let stuck = s.place_order(&ada, &items(&[(&p, 1)]), None).await;
+    let waited = started.elapsed();
+    println!("[{}] an order behind a held row lock: {:?} after {waited:?}", t.kind(), stuck.as_ref().err());
+    assert!(
+        matches!(stuck, Err(PlaceOrderError::Backend(orders_core::ports::BackendError::Unavailable(_)))),
+        "{stuck:?}"
+    );
+    let limit = orders_adapters::StoreOptions::default().statement_timeout;
+    assert!(waited >= limit && waited < limit + Duration::from_secs(2), "failed after {waited:?}");
+    blocker.rollback().await.unwrap();
+    assert_eq!((stock_of(s, &p).await, all_orders(s).await.len()), (10, 0));
+}

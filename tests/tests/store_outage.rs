@@ -13,7 +13,8 @@ use std::time::{Duration, Instant};
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_postgres_outage_fails_fast_and_the_store_recovers() {
     let server = PostgresServer::start();
-    let options = StoreOptions { max_connections: Some(4), acquire_timeout: Duration::from_secs(2) };
+    let options =
+        StoreOptions { max_connections: Some(4), acquire_timeout: Duration::from_secs(2), ..StoreOptions::default() };
     let store = Store::open(&server.url(), &options).await.expect("the server is up");
     store.migrate().await.unwrap();
     let service = service_on(&store);

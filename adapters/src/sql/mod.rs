@@ -51,6 +51,10 @@ impl SqlStore {
             .acquire_timeout(options.acquire_timeout)
             .connect_timeout(options.acquire_timeout)
             .sqlx_logging(false);
+        let statement_timeout = options.statement_timeout.as_millis().to_string();
+        connect.map_sqlx_postgres_opts(move |postgres| {
+            postgres.options([("statement_timeout", statement_timeout.as_str())])
+        });
         if sqlite {
             connect.map_sqlx_sqlite_opts(|sqlite| {
                 sqlite
@@ -64,7 +68,8 @@ impl SqlStore {
         Ok(Self { db })
     }
 
-    /// Applies pending migrations in one transaction; concurrent callers take turns.
+    /// Applies pending migrations in one transaction, however long they take; concurrent
+    /// callers take turns.
     pub async fn migrate(&self) -> Result<(), BackendError> {
         let txn = self.begin_write().await?;
         if self.is_postgres() {

@@ -67,6 +67,7 @@ impl Config {
         StoreOptions {
             max_connections: self.max_connections,
             acquire_timeout: Duration::from_millis(self.pool_timeout_ms),
+            ..StoreOptions::default()
         }
     }
 
