@@ -43,6 +43,7 @@ macro_rules! store_suite {
             concurrent_requests_with_one_key_place_one_order,
             concurrent_restocks_lose_nothing,
             a_retry_waits_for_the_request_holding_its_key_and_replays_it,
+            keys_older_than_their_lifetime_are_purged_and_then_free,
         );
     };
     (@cases $factory:path; $($case:ident),+ $(,)?) => {
@@ -585,4 +586,31 @@ pub async fn a_stuck_request_fails_within_the_statement_timeout(t: &TestStore) {
     assert!(waited >= limit && waited < limit + Duration::from_secs(2), "failed after {waited:?}");
     blocker.rollback().await.unwrap();
     assert_eq!((stock_of(s, &p).await, all_orders(s).await.len()), (10, 0));
+}
+
+pub async fn keys_older_than_their_lifetime_are_purged_and_then_free(t: &TestStore) {
+    use orders_core::usecases::IDEMPOTENCY_KEY_LIFETIME;
+    let s = &t.service;
+    let ada = customer(s, "ada@example.com", Tier::Standard).await;
+    let p = product(s, "P", 100, 10).await;
+    let ports = t.store.ports(Arc::new(JwtIssuer::with_random_secret(TimeDelta::hours(1))));
+    let request = items(&[(&p, 1)]);
+    let claim_at = |key: &str, age: TimeDelta| KeyClaim {
+        user: ada.id,
+        key: IdempotencyKey::parse(key).unwrap(),
+        fingerprint: RequestFingerprint::of(&request),
+        order_id: OrderId::generate(),
+        at: ports.clock.now() - age,
+    };
+    let refusal = Refusal::OutOfStock { product_id: p.id, requested: 1, available: 0 };
+    let old = claim_at("old", IDEMPOTENCY_KEY_LIFETIME + TimeDelta::minutes(1));
+    let recent = claim_at("recent", IDEMPOTENCY_KEY_LIFETIME - TimeDelta::minutes(1));
+    assert_eq!(ports.idempotency.record_refusal(&old, refusal).await.unwrap(), Claim::Claimed);
+    assert_eq!(ports.idempotency.record_refusal(&recent, refusal).await.unwrap(), Claim::Claimed);
+
+    assert_eq!(s.purge_idempotency_keys().await.unwrap(), 1, "only the key past its lifetime goes");
+    let reused = s.place_order(&ada, &request, key("old")).await.unwrap();
+    assert!(!reused.replayed, "a purged key is free again");
+    let kept = s.place_order(&ada, &request, key("recent")).await;
+    assert!(matches!(kept, Err(PlaceOrderError::Refused { replayed: true, .. })), "{kept:?}");
 }

@@ -1,10 +1,13 @@
 //! End to end, over HTTP, on a throw-away PostgreSQL server of the test's own: when the
 //! database goes away, `/health` stays 200, `/ready` and every request that needs the
 //! database answer 503 problems fast and without internals; when it comes back, the
-//! same server process serves again.
+//! same server process serves again, and every order acknowledged with 201 is there.
 
 use orders_tests::postgres_server::PostgresServer;
-use orders_tests::server::{ServerOptions, TestServer};
+use orders_tests::server::{Answer, ServerOptions, TestServer, answer};
+use serde_json::json;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -17,15 +20,34 @@ async fn a_database_outage_is_a_503_problem_and_the_server_recovers() {
     };
     let server = TestServer::start_with(options).await;
     let admin = server.admin_token().await;
-    let product = server.product(&admin, 100, 5).await;
+    let product = server.product(&admin, 100, 1_000).await;
+    let (_, token) = server.customer().await;
+
+    // Orders keep coming, one at a time, before, during and after the outage.
+    let running = Arc::new(AtomicBool::new(true));
+    let stream = {
+        let (client, url, running, token) =
+            (server.client().clone(), server.url("/v1/orders"), running.clone(), token.clone());
+        let body = json!({"items": [{"product_id": product["id"], "quantity": 1}]});
+        tokio::spawn(async move {
+            let mut answers: Vec<(Answer, Duration)> = Vec::new();
+            while running.load(Ordering::Relaxed) {
+                let started = Instant::now();
+                let placed = answer(client.post(&url).bearer_auth(&token).json(&body)).await;
+                answers.push((placed, started.elapsed()));
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            answers
+        })
+    };
+    tokio::time::sleep(Duration::from_secs(1)).await;
 
     database.stop();
-    let started = Instant::now();
+    let stopped = Instant::now();
     let health = server.get("/health", None).await;
     let ready = server.get("/ready", None).await;
     let listing = server.get("/v1/products", None).await;
-    let took = started.elapsed();
-
+    let took = stopped.elapsed();
     health.expect(200);
     ready.assert_problem(503, "not_ready");
     let problem = listing.assert_problem(503, "service_unavailable");
@@ -33,12 +55,44 @@ async fn a_database_outage_is_a_503_problem_and_the_server_recovers() {
     let detail = problem["detail"].as_str().unwrap().to_lowercase();
     assert!(!detail.contains("sqlx") && !detail.contains("127.0.0.1"), "internals shown: {detail}");
     assert!(took < Duration::from_secs(10), "answers came fast: {took:?}");
+    tokio::time::sleep(Duration::from_secs(2)).await;
 
     database.resume();
-    let deadline = Instant::now() + Duration::from_secs(30);
+    let resumed = Instant::now();
     while server.get("/ready", None).await.status != 200 {
-        assert!(Instant::now() < deadline, "the server never became ready again");
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert!(resumed.elapsed() < Duration::from_secs(30), "the server never became ready again");
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert_eq!(server.stock(&product).await, 5, "what was acknowledged before the outage is there");
+    let recovery = resumed.elapsed();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    running.store(false, Ordering::Relaxed);
+    let answers = stream.await.unwrap();
+
+    let acknowledged: Vec<_> = answers.iter().filter(|(a, _)| a.status == 201).map(|(a, _)| &a.body).collect();
+    let unavailable: Vec<_> = answers.iter().filter(|(a, _)| a.status == 503).collect();
+    let slowest_503 = unavailable.iter().map(|(_, took)| *took).max().unwrap_or_default();
+    let first_201_after = answers.iter().rposition(|(a, _)| a.status == 503).map(|i| answers.len() - i - 1);
+    println!(
+        "outage: {} orders answered, {} acknowledged (201), {} refused with 503 (slowest {slowest_503:?}), \
+         ready again {recovery:?} after the database, {:?} orders placed after it",
+        answers.len(),
+        acknowledged.len(),
+        unavailable.len(),
+        first_201_after
+    );
+    for (other, _) in answers.iter().filter(|(a, _)| a.status != 201) {
+        other.assert_problem(503, "service_unavailable");
+    }
+    assert!(!unavailable.is_empty() && first_201_after > Some(0), "orders failed during and succeeded after");
+    assert!(slowest_503 < Duration::from_secs(5), "no request hung: {slowest_503:?}");
+
+    for order in &acknowledged {
+        let stored = server.get(&format!("/v1/orders/{}", order["id"].as_str().unwrap()), Some(&token)).await;
+        assert_eq!(stored.expect(200), *order, "an acknowledged order is kept as acknowledged");
+    }
+    let stored_orders =
+        server.get("/v1/orders?limit=100", Some(&admin)).await.expect(200)["items"].as_array().unwrap().len();
+    let stock = server.stock(&product).await;
+    assert_eq!(stock, 1_000 - stored_orders as i64, "every unit taken is in an order");
+    assert!(stored_orders >= acknowledged.len());
 }

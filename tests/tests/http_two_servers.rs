@@ -38,3 +38,65 @@ async fn orders_racing_through_two_servers_take_exactly_the_stock_there_is() {
     assert_eq!(placed, stock as usize);
     assert_eq!((first.stock(&product).await, second.stock(&product).await), (0, 0));
 }
+
+/// Sixteen requests with one `Idempotency-Key`, spread over two processes at once,
+/// place exactly one order: the others replay it or are told the key is in use.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_idempotency_key_through_two_servers_places_one_order() {
+    let database = PostgresServer::start();
+    let options = ServerOptions { database_url: Some(database.url()), ..ServerOptions::default() };
+    let first = TestServer::start_with(options.clone()).await;
+    let second = TestServer::start_with(options).await;
+    let admin = first.admin_token().await;
+    let product = first.product(&admin, 250, 100).await;
+    let (_, token) = first.customer().await;
+
+    let mut racing = tokio::task::JoinSet::new();
+    for n in 0..16 {
+        let server = if n % 2 == 0 { &first } else { &second };
+        let body = json!({"items": [{"product_id": product["id"], "quantity": 2}]});
+        let request =
+            server.client().post(server.url("/v1/orders")).bearer_auth(&token).header("Idempotency-Key", "k1");
+        racing.spawn(answer(request.json(&body)));
+    }
+    let answers = racing.join_all().await;
+
+    let created: Vec<_> = answers.iter().filter(|a| a.status == 201).collect();
+    let fresh = created.iter().filter(|a| a.header("idempotency-replayed").is_none()).count();
+    let replayed = created.iter().filter(|a| a.header("idempotency-replayed") == Some("true")).count();
+    let in_use = answers.iter().filter(|a| a.status == 409).count();
+    println!("16 requests with one key through two servers: {fresh} placed, {replayed} replayed, {in_use} in use");
+    assert_eq!((fresh, replayed + in_use), (1, 15));
+    assert!(created.iter().all(|a| a.body == created[0].body), "every 201 is the same order, as placed");
+    for busy in answers.iter().filter(|a| a.status == 409) {
+        busy.assert_problem(409, "idempotency_key_in_use");
+    }
+    assert_eq!((first.stock(&product).await, second.stock(&product).await), (98, 98));
+    let listed = second.get("/v1/orders", Some(&token)).await;
+    assert_eq!(listed.expect(200)["items"].as_array().unwrap().len(), 1);
+}
+
+/// Failed logins count across processes: five failures spread over two servers block
+/// the email on both, even with the right password.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_throttling_is_shared_by_every_server() {
+    let database = PostgresServer::start();
+    let options = ServerOptions { database_url: Some(database.url()), ..ServerOptions::default() };
+    let first = TestServer::start_with(options.clone()).await;
+    let second = TestServer::start_with(options).await;
+    let (user, _) = first.customer().await;
+    let email = user["email"].as_str().unwrap();
+
+    for n in 0..5 {
+        let server = if n % 2 == 0 { &first } else { &second };
+        server.request_token(email, "wrong password").await.assert_problem(401, "invalid_credentials");
+    }
+    for server in [&first, &second] {
+        let blocked = server.request_token(email, "customer-password").await;
+        blocked.assert_problem(429, "too_many_attempts");
+        let retry_after: u64 = blocked.header("retry-after").expect("Retry-After").parse().unwrap();
+        assert!((1..=900).contains(&retry_after), "Retry-After {retry_after}");
+    }
+    let (other, _) = second.customer().await;
+    first.request_token(other["email"].as_str().unwrap(), "customer-password").await.expect(200);
+}
