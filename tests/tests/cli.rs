@@ -3,11 +3,9 @@
 //! non-zero exit status (1 refused, 2 bad input, 3 database trouble).
 
 use orders_tests::cli::Ctl;
-use orders_tests::{binaries, stores};
+use orders_tests::server::{ServerOptions, TestServer};
+use orders_tests::stores;
 use serde_json::Value;
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
 const REFUSED: i32 = 1;
 const BAD_INPUT: i32 = 2;
@@ -350,80 +348,15 @@ async fn an_order_placed_by_the_cli_is_visible_over_http_with_the_same_totals() 
         .ok()
         .json();
 
-    let server = Server::start(ctl.database_url()).await;
-    let http = reqwest::Client::new();
-    let token: Value = http
-        .post(server.url("/v1/auth/token"))
-        .form(&[("username", "ada@example.com"), ("password", "correct horse")])
-        .send()
-        .await
-        .expect("the server answers")
-        .error_for_status()
-        .expect("the CLI-created user can log in")
-        .json()
-        .await
-        .expect("a token response");
-    let bearer = token["access_token"].as_str().expect("an access_token");
-    let orders: Value = http
-        .get(server.url("/v1/orders"))
-        .bearer_auth(bearer)
-        .send()
-        .await
-        .expect("the server answers")
-        .error_for_status()
-        .expect("orders are listed")
-        .json()
-        .await
-        .expect("a page of orders");
+    let options =
+        ServerOptions { database_url: Some(ctl.database_url().to_owned()), demo: false, ..Default::default() };
+    let server = TestServer::start_with(options).await;
+    let token = server.token("ada@example.com", "correct horse").await;
+    let orders = server.get("/v1/orders", Some(&token)).await.expect(200).clone();
     let served = &orders["items"][0];
     assert_eq!(orders["items"].as_array().map(Vec::len), Some(1), "{orders}");
     for field in ["id", "user_id", "subtotal_cents", "discount_cents", "total_cents", "currency", "status"] {
         assert_eq!(served[field], placed[field], "{field} differs between CLI and HTTP");
     }
     assert_eq!(served["total_cents"], 5629);
-}
-
-/// `orders-server` on a free local port, killed when dropped.
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Server {
-    async fn start(database_url: &str) -> Self {
-        let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
-        let base = format!("http://127.0.0.1:{port}");
-        let child = Command::new(binaries::path("orders-server"))
-            .args(["--database-url", database_url, "--bind", &format!("127.0.0.1:{port}")])
-            .env_remove("ORDERS_DATABASE_URL")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("orders-server starts");
-        let mut server = Self { child, base };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Ok(response) = reqwest::get(server.url("/health")).await
-                && response.status().is_success()
-            {
-                return server;
-            }
-            if let Ok(Some(status)) = server.child.try_wait() {
-                panic!("orders-server exited before answering /health: {status}");
-            }
-            assert!(Instant::now() < deadline, "orders-server did not answer /health within 30 s");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
