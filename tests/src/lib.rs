@@ -3,6 +3,7 @@
 
 pub mod binaries;
 pub mod cli;
+pub mod client;
 pub mod postgres_server;
 pub mod server;
 pub mod store_suite;

@@ -3,6 +3,8 @@
 //! missing field, a string where a number belongs) is refused like any other bad value
 //! (422, naming `items[0].quantity`). The schema in the spec still comes from the DTO's
 //! `Object` derive, so the two must agree: DTOs use plain snake_case fields, no renames.
+//! Where that schema has an object, the body must have one: serde would also read a
+//! struct from an array of its fields in order, which the contract does not allow.
 
 use orders_core::domain::{Invalid, Violations};
 use poem::{FromRequest, Request, RequestBody};
@@ -11,6 +13,7 @@ use poem_openapi::payload::{Form, Json, ParsePayload, Payload};
 use poem_openapi::registry::{MetaSchemaRef, Registry};
 use poem_openapi::types::Type;
 use serde::de::DeserializeOwned;
+use serde_json::Value;
 
 /// Why a body was refused.
 #[derive(Debug, thiserror::Error)]
@@ -51,7 +54,7 @@ impl<T: Type> Payload for JsonBody<T> {
     }
 }
 
-impl<T: DeserializeOwned + Send> ParsePayload for JsonBody<T> {
+impl<T: Type + DeserializeOwned + Send> ParsePayload for JsonBody<T> {
     const IS_REQUIRED: bool = true;
 
     async fn from_request(request: &Request, body: &mut RequestBody) -> poem::Result<Self> {
@@ -63,16 +66,59 @@ impl<T: DeserializeOwned + Send> ParsePayload for JsonBody<T> {
 impl_apirequest_for_payload!(JsonBody<T>, T: Type + DeserializeOwned + Send);
 
 /// Parses `bytes` as a `T`, telling malformed JSON from JSON of the wrong shape.
-pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, BodyError> {
+pub fn parse_json<T: Type + DeserializeOwned>(bytes: &[u8]) -> Result<T, BodyError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(BodyError::Malformed("the body is empty; a JSON object is expected".to_owned()));
     }
-    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| BodyError::Malformed(e.to_string()))?;
+    let value: Value = serde_json::from_slice(bytes).map_err(|e| BodyError::Malformed(e.to_string()))?;
+    let mut registry = Registry::new();
+    T::register(&mut registry);
+    if let Some(path) = array_for_object(&value, &T::schema_ref(), &registry, "") {
+        let field = if path.is_empty() { "body".to_owned() } else { path };
+        let message = format!("{field} must be a JSON object");
+        return Err(BodyError::Invalid(Violations::one(field, Invalid::new(message))));
+    }
     serde_path_to_error::deserialize(value).map_err(|error| {
         let path = error.path().to_string();
         let inner = error.into_inner();
         BodyError::Invalid(shape_violation(&path, &inner.to_string()))
     })
+}
+
+/// For an optional body field, with `#[serde(default, deserialize_with = "non_null")]`:
+/// absent is `None`, and `null` is refused like any value of the wrong type. The spec
+/// does not declare these fields nullable (generated clients leave them out instead), so
+/// the server does not take a `null` that no client is told it may send.
+pub fn non_null<'de, D: serde::Deserializer<'de>, T: serde::Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<T>, D::Error> {
+    T::deserialize(deserializer).map(Some)
+}
+
+/// The path (`items[0]`, `""` for the body itself) of the first value that is not an
+/// object where `schema` has an object; other mismatches are left to serde.
+fn array_for_object(value: &Value, schema: &MetaSchemaRef, registry: &Registry, path: &str) -> Option<String> {
+    let schema = match schema {
+        MetaSchemaRef::Inline(schema) => schema.as_ref(),
+        MetaSchemaRef::Reference(name) => registry.schemas.get(name)?,
+    };
+    if let Some(found) = schema.all_of.iter().find_map(|part| array_for_object(value, part, registry, path)) {
+        return Some(found);
+    }
+    match value {
+        Value::Object(members) => schema.properties.iter().find_map(|(name, property)| {
+            let inner = if path.is_empty() { (*name).to_owned() } else { format!("{path}.{name}") };
+            members.get(*name).and_then(|member| array_for_object(member, property, registry, &inner))
+        }),
+        Value::Array(_) if schema.ty == "object" => Some(path.to_owned()),
+        Value::Array(items) => schema.items.as_deref().and_then(|item_schema| {
+            items
+                .iter()
+                .enumerate()
+                .find_map(|(i, item)| array_for_object(item, item_schema, registry, &format!("{path}[{i}]")))
+        }),
+        _ => None,
+    }
 }
 
 /// An `application/x-www-form-urlencoded` body.
@@ -128,16 +174,17 @@ fn shape_violation(path: &str, message: &str) -> Violations {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use poem_openapi::Object;
     use serde::Deserialize;
 
-    #[derive(Debug, Deserialize)]
+    #[derive(Debug, Deserialize, Object)]
     #[allow(dead_code)]
     struct Line {
         product_id: uuid::Uuid,
         quantity: i64,
     }
 
-    #[derive(Debug, Deserialize)]
+    #[derive(Debug, Deserialize, Object)]
     #[allow(dead_code)]
     struct Order {
         items: Vec<Line>,
@@ -161,6 +208,35 @@ mod tests {
         assert_eq!(refused_field(r#"{"items":[{"product_id":"nope","quantity":1}]}"#), "items[0].product_id");
         assert_eq!(refused_field("{}"), "items");
         assert_eq!(refused_field("[]"), "body");
+    }
+
+    #[derive(Debug, Deserialize, Object)]
+    struct Change {
+        #[serde(default, deserialize_with = "non_null")]
+        name: Option<String>,
+    }
+
+    #[test]
+    fn an_optional_field_may_be_absent_but_not_null() {
+        assert_eq!(parse_json::<Change>(b"{}").unwrap().name, None);
+        assert_eq!(parse_json::<Change>(br#"{"name":"x"}"#).unwrap().name.as_deref(), Some("x"));
+        match parse_json::<Change>(br#"{"name":null}"#) {
+            Err(BodyError::Invalid(violations)) => assert_eq!(violations.fields()[0].field, "name"),
+            other => panic!("null was not refused: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_array_is_not_read_as_an_object_of_its_fields_in_order() {
+        let id = uuid::Uuid::now_v7();
+        assert_eq!(refused_field(&format!(r#"[[["{id}", 1]]]"#)), "body");
+        assert_eq!(
+            refused_field(&format!(r#"{{"items":[{{"product_id":"{id}","quantity":1}},["{id}",2]]}}"#)),
+            "items[1]"
+        );
+        assert!(
+            parse_json::<Order>(format!(r#"{{"items":[{{"product_id":"{id}","quantity":1}}]}}"#).as_bytes()).is_ok()
+        );
     }
 
     #[test]

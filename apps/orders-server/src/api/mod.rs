@@ -7,12 +7,14 @@
 //! - [`problem`]: the problem-details body, and how an operation documents its errors.
 //! - [`security`]: bearer JWT and OAuth2 password-flow authentication.
 //! - [`body`]: JSON and form bodies that name the refused field.
+//! - [`idempotency_key`]: the `Idempotency-Key` header, read as it was sent.
 
 pub mod auth;
 pub mod body;
 pub mod dto;
 pub mod errors;
 pub mod health;
+pub mod idempotency_key;
 pub mod orders;
 pub mod problem;
 pub mod products;
@@ -69,7 +71,8 @@ pub fn spec_service() -> OpenApiService<Api, ()> {
 const DESCRIPTION: &str = "\
 Users, a product catalogue with stock, and orders that take stock atomically.
 
-**Conventions.** JSON bodies in UTF-8; unknown members of a request body are ignored. Ids are \
+**Conventions.** JSON bodies in UTF-8; unknown members of a request body are ignored, and an \
+optional member is left out to leave it unset (`null` is refused, like any value of the wrong type). Ids are \
 UUIDv7 strings (time-ordered). Timestamps are RFC 3339 in UTC. Money is an integer count of \
 cents in fields ending `_cents`, in the one currency of the deployment (`currency` on orders).
 

@@ -3,14 +3,16 @@
 
 use super::ApiTags;
 use super::body::JsonBody;
+use super::dto::documented::PageLimit;
 use super::dto::orders::{OrderPage, OrderResponse, PlaceOrderRequest};
 use super::dto::pages::page_request;
 use super::errors::docs;
+use super::idempotency_key::IdempotencyKeyParam;
 use super::problem::{ApiError, DocumentedErrors, ErrorDoc, HeaderDoc};
 use super::security::Caller;
 use orders_core::domain::{OrderId, UserId};
 use orders_core::usecases::{Placed, Service};
-use poem_openapi::param::{Header, Path, Query};
+use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi};
 use uuid::Uuid;
@@ -150,7 +152,7 @@ impl OrdersApi {
         /// 1 to 255 printable ASCII characters, chosen by the client (a UUID is a good
         /// choice); makes retries of this request safe.
         #[oai(name = "Idempotency-Key")]
-        idempotency_key: Header<Option<String>>,
+        idempotency_key: IdempotencyKeyParam,
         body: JsonBody<PlaceOrderRequest>,
     ) -> Result<PlaceOrderAnswer, ApiError<PlaceOrderErrors>> {
         let (items, key) = body.0.try_into_domain(idempotency_key.0.as_deref())?;
@@ -169,7 +171,7 @@ impl OrdersApi {
         &self,
         caller: Caller,
         /// Orders per page, 1 to 100 (default 20).
-        limit: Query<Option<i64>>,
+        limit: Query<Option<PageLimit>>,
         /// The `next_cursor` of the previous page; absent for the first page.
         cursor: Query<Option<String>>,
         /// Admins: only this user's orders.

@@ -2,6 +2,7 @@
 
 use super::ApiTags;
 use super::body::JsonBody;
+use super::dto::documented::PageLimit;
 use super::dto::pages::page_request;
 use super::dto::products::{CreateProductRequest, ProductPage, ProductResponse, RestockRequest, UpdateProductRequest};
 use super::errors::docs;
@@ -112,7 +113,7 @@ impl ProductsApi {
     async fn list_products(
         &self,
         /// Products per page, 1 to 100 (default 20).
-        limit: Query<Option<i64>>,
+        limit: Query<Option<PageLimit>>,
         /// The `next_cursor` of the previous page; absent for the first page.
         cursor: Query<Option<String>>,
     ) -> Result<ProductPageAnswer, ApiError<ListProductsErrors>> {

@@ -7,8 +7,8 @@ use super::problem::Problem;
 use orders_core::domain::User;
 use orders_core::usecases::{Actor, Service};
 use poem::Request;
-use poem_openapi::SecurityScheme;
 use poem_openapi::auth::Bearer;
+use poem_openapi::{OAuthScopes, SecurityScheme};
 
 /// A token from `POST /v1/auth/token`, pasted as is.
 #[derive(SecurityScheme)]
@@ -20,10 +20,19 @@ pub struct BearerToken(User);
 #[oai(
     rename = "oauth2Password",
     ty = "oauth2",
-    flows(password(token_url = "/v1/auth/token")),
+    flows(password(token_url = "/v1/auth/token", scopes = "Scope")),
     checker = "resolve_user"
 )]
 pub struct OAuth2Password(User);
+
+/// The scopes of the OAuth2 flow. OpenAPI 3.0 requires a flow to list its scopes, and
+/// this API has one: a token carries all its user's rights, whatever scope is asked for.
+#[derive(OAuthScopes)]
+pub enum Scope {
+    /// Everything the user may do; every token has it, asked for or not.
+    #[oai(rename = "orders")]
+    Orders,
+}
 
 /// The logged-in user behind a request's token, by either scheme.
 #[derive(SecurityScheme)]

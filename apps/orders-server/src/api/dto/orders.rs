@@ -13,6 +13,7 @@ use uuid::Uuid;
 #[oai(rename = "OrderRequest")]
 pub struct PlaceOrderRequest {
     /// 1 to 100 lines, each product at most once (a repeated product is refused, not merged).
+    #[oai(validator(min_items = 1, max_items = 100))]
     pub items: Vec<OrderRequestItem>,
 }
 
@@ -22,6 +23,7 @@ pub struct PlaceOrderRequest {
 pub struct OrderRequestItem {
     pub product_id: Uuid,
     /// 1 to 10,000.
+    #[oai(validator(minimum(value = "1"), maximum(value = "10000")))]
     pub quantity: i64,
 }
 

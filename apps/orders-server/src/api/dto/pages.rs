@@ -1,12 +1,13 @@
 //! Paging on the wire: `?limit=` and `?cursor=` become core's [`PageRequest`].
 
+use super::documented::PageLimit;
 use orders_core::domain::{Cursor, Limit, PageRequest, Violations};
 
 /// The page `limit` (default 20) and `cursor` (default: the first page) ask for.
-pub fn page_request(limit: Option<i64>, cursor: Option<&str>) -> Result<PageRequest, Violations> {
+pub fn page_request(limit: Option<PageLimit>, cursor: Option<&str>) -> Result<PageRequest, Violations> {
     let mut violations = Violations::default();
     let limit = match limit {
-        Some(limit) => violations.check("limit", Limit::new(limit)),
+        Some(PageLimit(limit)) => violations.check("limit", Limit::new(limit)),
         None => Some(Limit::default()),
     };
     let after = cursor.and_then(|cursor| violations.check("cursor", Cursor::decode(cursor)));

@@ -1,6 +1,7 @@
 //! Products on the wire: a new product, an edit, a restock, and the product as it is.
 
 use super::pages::next_cursor;
+use crate::api::body::non_null;
 use chrono::{DateTime, Utc};
 use orders_core::domain::{Page, Product, ProductChanges, RestockQuantity, Violations};
 use orders_core::usecases::NewProduct;
@@ -13,12 +14,16 @@ use uuid::Uuid;
 #[oai(rename = "NewProduct")]
 pub struct CreateProductRequest {
     /// 1 to 64 characters of `A-Z a-z 0-9 - _ .`; unique.
+    #[oai(validator(min_length = 1, max_length = 64, pattern = r"^[A-Za-z0-9._-]+$"))]
     pub sku: String,
     /// 1 to 200 characters.
+    #[oai(validator(min_length = 1, max_length = 200))]
     pub name: String,
     /// Unit price in cents, 0 to 10^12.
+    #[oai(validator(minimum(value = "0"), maximum(value = "1000000000000")))]
     pub price_cents: i64,
     /// Units in stock, 0 to 10^9.
+    #[oai(validator(minimum(value = "0"), maximum(value = "1000000000")))]
     pub stock: i64,
 }
 
@@ -34,8 +39,12 @@ impl CreateProductRequest {
 #[oai(rename = "ProductChanges")]
 pub struct UpdateProductRequest {
     /// 1 to 200 characters.
+    #[oai(validator(min_length = 1, max_length = 200))]
+    #[serde(default, deserialize_with = "non_null")]
     pub name: Option<String>,
     /// Unit price in cents, 0 to 10^12.
+    #[oai(validator(minimum(value = "0"), maximum(value = "1000000000000")))]
+    #[serde(default, deserialize_with = "non_null")]
     pub price_cents: Option<i64>,
 }
 
@@ -50,6 +59,7 @@ impl UpdateProductRequest {
 #[oai(rename = "Restock")]
 pub struct RestockRequest {
     /// 1 to 10^9; the stock after it may not pass 10^9.
+    #[oai(validator(minimum(value = "1"), maximum(value = "1000000000")))]
     pub quantity: i64,
 }
 

@@ -1,5 +1,7 @@
 //! Users on the wire: who signs up, who they are, and an admin's change of access.
 
+use super::documented::{EmailAddress, NewPassword};
+use crate::api::body::non_null;
 use chrono::{DateTime, Utc};
 use orders_core::domain::{Role, Tier, User, Violations};
 use orders_core::ports::AccessChange;
@@ -14,16 +16,18 @@ use uuid::Uuid;
 pub struct RegisterUserRequest {
     /// A valid e-mail address of at most 254 characters; compared case-insensitively
     /// and stored lower-cased.
-    pub email: String,
+    pub email: EmailAddress,
     /// 8 to 128 characters.
-    pub password: String,
-    /// At most 200 characters.
+    pub password: NewPassword,
+    /// At most 200 characters; absent: no name.
+    #[oai(validator(max_length = 200))]
+    #[serde(default, deserialize_with = "non_null")]
     pub full_name: Option<String>,
 }
 
 impl RegisterUserRequest {
     pub fn try_into_domain(self) -> Result<Registration, Violations> {
-        Registration::parse(&self.email, &self.password, self.full_name.as_deref())
+        Registration::parse(&self.email.0, &self.password.0, self.full_name.as_deref())
     }
 }
 
@@ -31,7 +35,9 @@ impl RegisterUserRequest {
 #[derive(Debug, Clone, Object, Deserialize)]
 #[oai(rename = "UserAccessChange")]
 pub struct UpdateUserRequest {
+    #[serde(default, deserialize_with = "non_null")]
     pub tier: Option<TierDto>,
+    #[serde(default, deserialize_with = "non_null")]
     pub role: Option<RoleDto>,
 }
 

@@ -1,0 +1,130 @@
+//! Wire values whose schema in the spec says more than their Rust type: a format
+//! (`email`, `password`) or the range of a query parameter or header. They parse as
+//! leniently as the plain type, because the rule itself lives in core, which names the
+//! refused field in its `422`; the schema only tells clients and generators that rule.
+//! (Rules on body fields are written as `#[oai(validator(...))]` on the DTOs: bodies are
+//! parsed by serde, see `body.rs`, so those validators, too, only document.)
+
+use orders_core::domain::Limit;
+use poem_openapi::registry::{MetaSchema, MetaSchemaRef};
+use poem_openapi::types::{ParseError, ParseFromJSON, ParseFromParameter, ParseResult, ToJSON, Type};
+use serde::Deserialize;
+use serde_json::Value;
+use std::borrow::Cow;
+
+/// A newtype over `$inner` whose schema is `$inner`'s, edited by `$document`.
+macro_rules! documented {
+    ($(#[$doc:meta])* $name:ident($inner:ty), $document:expr) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub $inner);
+
+        impl Type for $name {
+            const IS_REQUIRED: bool = true;
+            type RawValueType = Self;
+            type RawElementValueType = Self;
+
+            fn name() -> Cow<'static, str> {
+                <$inner as Type>::name()
+            }
+
+            fn schema_ref() -> MetaSchemaRef {
+                let mut schema: MetaSchema = <$inner as Type>::schema_ref().unwrap_inline().clone();
+                let document: fn(&mut MetaSchema) = $document;
+                document(&mut schema);
+                MetaSchemaRef::Inline(Box::new(schema))
+            }
+
+            fn as_raw_value(&self) -> Option<&Self::RawValueType> {
+                Some(self)
+            }
+
+            fn raw_element_iter<'a>(&'a self) -> Box<dyn Iterator<Item = &'a Self::RawElementValueType> + 'a> {
+                Box::new(self.as_raw_value().into_iter())
+            }
+        }
+
+        impl ParseFromJSON for $name {
+            fn parse_from_json(value: Option<Value>) -> ParseResult<Self> {
+                <$inner>::parse_from_json(value).map(Self).map_err(ParseError::propagate)
+            }
+        }
+
+        impl ParseFromParameter for $name {
+            fn parse_from_parameter(value: &str) -> ParseResult<Self> {
+                <$inner>::parse_from_parameter(value).map(Self).map_err(ParseError::propagate)
+            }
+        }
+
+        impl ToJSON for $name {
+            fn to_json(&self) -> Option<Value> {
+                self.0.to_json()
+            }
+        }
+    };
+}
+
+documented!(
+    /// An e-mail address of at most 254 characters.
+    EmailAddress(String),
+    |schema| {
+        schema.format = Some("email");
+        schema.max_length = Some(254);
+    }
+);
+
+documented!(
+    /// A new password: 8 to 128 characters (`format: password`, which UIs mask).
+    NewPassword(String),
+    |schema| {
+        schema.format = Some("password");
+        schema.min_length = Some(8);
+        schema.max_length = Some(128);
+    }
+);
+
+documented!(
+    /// `?limit=`: 1 to 100 items, 20 when absent.
+    PageLimit(i64),
+    |schema| {
+        schema.minimum = Some(1.0);
+        schema.maximum = Some(f64::from(Limit::MAX));
+        schema.default = Some(Value::from(Limit::default().get()));
+    }
+);
+
+documented!(
+    /// The `Idempotency-Key` header: 1 to 255 printable ASCII characters, not all spaces
+    /// (HTTP drops the spaces around a header's value, so a key of spaces arrives empty).
+    IdempotencyKeyHeader(String),
+    |schema| {
+        schema.min_length = Some(1);
+        schema.max_length = Some(255);
+        schema.pattern = Some("^[ -~]*[!-~][ -~]*$".to_owned());
+    }
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parsing_is_the_plain_types_so_that_core_judges_the_value() {
+        assert_eq!(PageLimit::parse_from_parameter("0").unwrap(), PageLimit(0));
+        assert_eq!(PageLimit::parse_from_parameter("500").unwrap(), PageLimit(500));
+        assert!(PageLimit::parse_from_parameter("ten").unwrap_err().into_message().contains("integer"));
+        assert_eq!(IdempotencyKeyHeader::parse_from_parameter("").unwrap(), IdempotencyKeyHeader(String::new()));
+    }
+
+    #[test]
+    fn the_schema_carries_the_rule() {
+        let limit = PageLimit::schema_ref();
+        let limit = limit.unwrap_inline();
+        assert_eq!((limit.ty, limit.format), ("integer", Some("int64")));
+        assert_eq!((limit.minimum, limit.maximum, limit.default.clone()), (Some(1.0), Some(100.0), Some(20.into())));
+        assert_eq!(EmailAddress::schema_ref().unwrap_inline().format, Some("email"));
+        assert_eq!(NewPassword::schema_ref().unwrap_inline().min_length, Some(8));
+        assert_eq!(IdempotencyKeyHeader::schema_ref().unwrap_inline().max_length, Some(255));
+    }
+}
