@@ -1,0 +1,536 @@
+//! `orders-bench`: the real `orders-server` under HTTP load on a fresh SQLite file and
+//! a fresh PostgreSQL database, measured against each database's own ceiling in the
+//! same run, plus contention and growth. Results go to `results/` (not committed) as
+//! markdown and JSON. `--smoke` is a few seconds with tiny seeds; it never judges timings.
+
+mod ceiling;
+mod ids;
+mod load;
+mod postgres;
+mod report;
+mod server;
+mod sqlite;
+mod workload;
+
+use anyhow::{Context, bail};
+use bytes::Bytes;
+use clap::Parser;
+use http_body_util::Full;
+use orders_adapters::passwords::Argon2Hasher;
+use orders_adapters::tokens::JwtIssuer;
+use orders_core::domain::{Password, UserId};
+use orders_core::ports::{PasswordHasher, TokenIssuer};
+use rand::Rng;
+use report::{DatabaseReport, GeneratorCheck, LinesRun, Machine, Measured, OrderRun, ReadRun, Report};
+use server::Server;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use workload::{Lines, Mix};
+
+const JWT_SECRET: &str = "orders-bench-secret";
+const PASSWORD: &str = "bench-password";
+/// Stock of every seeded product: ample for any run.
+const STOCK: i64 = 1_000_000_000;
+
+#[derive(Debug, Clone, Parser)]
+#[command(
+    name = "orders-bench",
+    about = "Benchmark orders-server on SQLite and PostgreSQL against each database's ceiling."
+)]
+struct Args {
+    /// A few seconds in all, tiny seeds: checks that the benchmark works, measures nothing worth reading.
+    #[arg(long)]
+    smoke: bool,
+    /// Which databases: sqlite, postgres (comma-separated).
+    #[arg(long, value_delimiter = ',', default_value = "sqlite,postgres")]
+    databases: Vec<String>,
+    /// Concurrent connections of the order runs (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    connections: Option<Vec<usize>>,
+    /// Seconds measured per run (after the warm-up).
+    #[arg(long)]
+    duration: Option<f64>,
+    /// Seconds of warm-up before each measured run.
+    #[arg(long)]
+    warmup: Option<f64>,
+    /// Skip contention and growth: only the order runs and their ceilings.
+    #[arg(long)]
+    quick: bool,
+    /// Lines of every order in the order runs (default: 1 to 3, at random).
+    #[arg(long)]
+    lines_per_order: Option<u64>,
+    /// Threads of the load generator.
+    #[arg(long, default_value_t = 1)]
+    load_threads: usize,
+    /// The PostgreSQL server to use; the run creates and drops a database of its own on it.
+    #[arg(long, env = "ORDERS_BENCH_POSTGRES_URL", default_value = "postgres://postgres@127.0.0.1:5432/test")]
+    postgres_url: String,
+    /// Build profile of orders-server: release or debug.
+    #[arg(long, default_value = "release")]
+    server_profile: String,
+    /// Use this orders-server binary instead of building one.
+    #[arg(long)]
+    server_bin: Option<PathBuf>,
+    /// An extra argument for orders-server (repeat for more), e.g. --server-arg=--max-connections=8.
+    #[arg(long = "server-arg", allow_hyphen_values = true)]
+    server_args: Vec<String>,
+    /// Keep the server's log (one line per request) in the results folder.
+    #[arg(long)]
+    server_log: bool,
+    /// Where results go (default: results/ in the workspace).
+    #[arg(long)]
+    results: Option<PathBuf>,
+}
+
+/// The run's sizes, from --smoke or the full defaults.
+#[derive(Debug, Clone, serde::Serialize)]
+struct Sizes {
+    products: u64,
+    customers: u64,
+    big: u64,
+    connections: Vec<usize>,
+    contention_connections: usize,
+    lines: Vec<u64>,
+    lines_connections: usize,
+    read_connections: usize,
+    warmup_s: f64,
+    duration_s: f64,
+    growth_duration_s: f64,
+}
+
+impl Sizes {
+    fn of(args: &Args) -> Self {
+        let mut sizes = if args.smoke {
+            Self {
+                products: 100,
+                customers: 10,
+                big: 2_000,
+                connections: vec![1, 8],
+                contention_connections: 8,
+                lines: vec![1, 10],
+                lines_connections: 4,
+                read_connections: 4,
+                warmup_s: 0.2,
+                duration_s: 1.0,
+                growth_duration_s: 1.0,
+            }
+        } else {
+            Self {
+                products: 1_000,
+                customers: 300,
+                big: 1_000_000,
+                connections: vec![1, 8, 32, 128],
+                contention_connections: 32,
+                lines: vec![1, 10, 100],
+                lines_connections: 8,
+                read_connections: 32,
+                warmup_s: 2.0,
+                duration_s: 10.0,
+                growth_duration_s: 5.0,
+            }
+        };
+        if let Some(connections) = &args.connections {
+            sizes.connections.clone_from(connections);
+        }
+        if let Some(duration) = args.duration {
+            sizes.duration_s = duration;
+            sizes.growth_duration_s = duration.min(sizes.growth_duration_s);
+        }
+        if let Some(warmup) = args.warmup {
+            sizes.warmup_s = warmup;
+        }
+        sizes
+    }
+}
+
+/// What every database's run shares.
+struct Bench {
+    args: Args,
+    sizes: Sizes,
+    server_bin: PathBuf,
+    work: PathBuf,
+    results: PathBuf,
+    hash: String,
+    tokens: Arc<Vec<String>>,
+    whale_token: String,
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let started = Instant::now();
+    let mut machine = Machine::probe();
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize()?;
+    let sizes = Sizes::of(&args);
+    let results = args.results.clone().unwrap_or_else(|| workspace.join("results"));
+    std::fs::create_dir_all(&results)?;
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| workspace.join("target"), PathBuf::from);
+    let work = target.join("orders-bench");
+    std::fs::create_dir_all(&work)?;
+    let server_bin = match &args.server_bin {
+        Some(bin) => bin.clone(),
+        None => server::build(&workspace, &args.server_profile)?,
+    };
+    let hash =
+        Argon2Hasher::new().hash(&Password::parse(PASSWORD).map_err(anyhow::Error::msg)?).await?.as_str().to_owned();
+    let issuer = JwtIssuer::new(JWT_SECRET.as_bytes(), chrono::TimeDelta::hours(6));
+    let mint = |n: u64| issuer.issue(UserId::from_uuid(ids::customer(n)), chrono::Utc::now()).map(|t| t.token);
+    let tokens = Arc::new((1..=sizes.customers).map(mint).collect::<Result<Vec<_>, _>>()?);
+    let whale_token = mint(ids::WHALE)?;
+    eprintln!("load average before: {}", machine.load_average_before);
+
+    let bench = Bench {
+        args: args.clone(),
+        sizes: sizes.clone(),
+        server_bin,
+        work,
+        results: results.clone(),
+        hash,
+        tokens,
+        whale_token,
+    };
+    let mut databases = Vec::new();
+    let mut generator_check = None;
+    for database in &args.databases {
+        let report = match database.as_str() {
+            "sqlite" => bench.sqlite(&mut generator_check).await?,
+            "postgres" | "postgresql" => bench.postgres().await?,
+            other => bail!("unknown database {other:?}: use sqlite or postgres"),
+        };
+        databases.push(report);
+    }
+    machine.load_average_after = report::load_average();
+    machine.seconds = started.elapsed().as_secs_f64();
+    let mut settings = serde_json::to_value(&sizes)?;
+    settings["smoke"] = args.smoke.into();
+    settings["load_threads"] = args.load_threads.into();
+    settings["lines_per_order"] = args.lines_per_order.map_or_else(|| "1-3".to_owned(), |n| n.to_string()).into();
+    settings["server_profile"] = args.server_profile.clone().into();
+    settings["server_args"] = args.server_args.clone().into();
+    let report = Report { machine, settings, generator_check, databases };
+    let markdown = report.markdown();
+    let json = serde_json::to_string_pretty(&report)?;
+    let stamp = chrono::Utc::now().format("%Y%m%d-%H%M%S");
+    let kind = if args.smoke { "smoke" } else { "bench" };
+    for (name, text) in [
+        (format!("{kind}-{stamp}.md"), &markdown),
+        (format!("{kind}-{stamp}.json"), &json),
+        (format!("{kind}-latest.md"), &markdown),
+        (format!("{kind}-latest.json"), &json),
+    ] {
+        std::fs::write(results.join(name), text)?;
+    }
+    println!("{markdown}");
+    println!("results: {}", results.join(format!("{kind}-{stamp}.md")).display());
+    Ok(())
+}
+
+async fn blocking<T: Send + 'static>(work: impl FnOnce() -> anyhow::Result<T> + Send + 'static) -> anyhow::Result<T> {
+    tokio::task::spawn_blocking(work).await?
+}
+
+impl Bench {
+    fn plan(&self, connections: usize, duration_s: f64) -> load::Plan {
+        load::Plan {
+            connections,
+            threads: self.args.load_threads,
+            warmup: Duration::from_secs_f64(self.sizes.warmup_s),
+            duration: Duration::from_secs_f64(duration_s),
+        }
+    }
+
+    /// The orders of the order runs.
+    fn order_mix(&self) -> Mix {
+        self.mix(self.args.lines_per_order.map_or(Lines::OneToThree, Lines::Exactly))
+    }
+
+    fn mix(&self, lines: Lines) -> Mix {
+        Mix { lines, products: self.sizes.products, hot: None, customers: self.sizes.customers }
+    }
+
+    async fn load(
+        &self,
+        address: SocketAddr,
+        plan: load::Plan,
+        expected: u16,
+        make: load::MakeRequest,
+    ) -> anyhow::Result<Measured> {
+        let outcome = blocking(move || load::run(address, plan, expected, make)).await?;
+        Ok(Measured::of(&outcome, expected))
+    }
+
+    async fn place(
+        &self,
+        address: SocketAddr,
+        mix: Mix,
+        connections: usize,
+        duration_s: f64,
+    ) -> anyhow::Result<Measured> {
+        let make = workload::place_orders(address, mix, self.tokens.clone());
+        self.load(address, self.plan(connections, duration_s), 201, make).await
+    }
+
+    fn start_server(&self, database: &str, url: &str) -> anyhow::Result<Server> {
+        let log = self.args.server_log.then(|| self.results.join(format!("server-{database}.log")));
+        Server::start(&self.server_bin, url, JWT_SECRET, &self.args.server_args, log.as_deref())
+    }
+
+    /// Logs in as customer 1 with the real password flow and places one order with
+    /// that token: the seeds and the minted tokens are what the server expects.
+    async fn check_server(&self, address: SocketAddr) -> anyhow::Result<()> {
+        let login = hyper::Request::post("/v1/auth/token")
+            .header("host", address.to_string())
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(Full::new(Bytes::from(format!("username=bench-1%40example.com&password={PASSWORD}"))))?;
+        let (status, body) = load::once(address, login).await?;
+        if status != 200 {
+            bail!("logging in as a seeded customer answered {status}: {}", String::from_utf8_lossy(&body));
+        }
+        let token: serde_json::Value = serde_json::from_slice(&body)?;
+        let token = token["access_token"].as_str().context("no access_token")?.to_owned();
+        let mix = Mix { customers: 1, ..self.mix(Lines::OneToThree) };
+        let make = workload::place_orders(address, mix, Arc::new(vec![token]));
+        let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(1);
+        let (status, body) = load::once(address, make(&mut rng)).await?;
+        if status != 201 {
+            bail!("placing an order with a real token answered {status}: {}", String::from_utf8_lossy(&body));
+        }
+        Ok(())
+    }
+
+    /// Compares this generator with wrk on `GET /health` (skipped without wrk).
+    async fn check_generator(&self, address: SocketAddr) -> anyhow::Result<GeneratorCheck> {
+        let connections = 32;
+        let seconds = 5;
+        let plan = load::Plan {
+            connections,
+            threads: 1,
+            warmup: Duration::from_secs(1),
+            duration: Duration::from_secs(seconds),
+        };
+        let make = workload::get(address, None, |_| "/health".to_owned());
+        let ours = self.load(address, plan, 200, make).await?.per_s;
+        let wrk = std::process::Command::new("wrk")
+            .args(["-t1", &format!("-c{connections}"), &format!("-d{seconds}s"), &format!("http://{address}/health")])
+            .output();
+        let (wrk_per_s, note) = match wrk {
+            Ok(output) if output.status.success() => {
+                let text = String::from_utf8_lossy(&output.stdout);
+                let rate = text
+                    .lines()
+                    .find_map(|line| line.strip_prefix("Requests/sec:"))
+                    .and_then(|rate| rate.trim().parse::<f64>().ok());
+                (
+                    rate,
+                    "Both share the machine's cores with the server; the faster generator leaves the server more."
+                        .to_owned(),
+                )
+            }
+            _ => (None, "wrk is not installed (apt-get install wrk), so there is nothing to compare with.".to_owned()),
+        };
+        Ok(GeneratorCheck { connections, ours_per_s: ours, wrk_per_s, note })
+    }
+
+    async fn sqlite(&self, generator_check: &mut Option<GeneratorCheck>) -> anyhow::Result<DatabaseReport> {
+        let db = Arc::new(sqlite::Sqlite::fresh(&self.work, "bench.db")?);
+        eprintln!("SQLite: {}", db.path.display());
+        let server = self.start_server("sqlite", &db.url())?;
+        let address = server.address;
+        let (products, customers, hash) = (self.sizes.products, self.sizes.customers, self.hash.clone());
+        let d = db.clone();
+        blocking(move || {
+            d.seed_products(1, products, STOCK)?;
+            d.seed_customers(customers, &hash)
+        })
+        .await?;
+        self.check_server(address).await?;
+        if !self.args.smoke && !self.args.quick && generator_check.is_none() {
+            *generator_check = Some(self.check_generator(address).await?);
+        }
+        let mut report = DatabaseReport::new("SQLite");
+        for &connections in &self.sizes.connections {
+            let mix = self.order_mix();
+            let d = db.clone();
+            blocking(move || d.settle()).await?;
+            let reset = server.reset_peak();
+            let service = self.place(address, mix, connections, self.sizes.duration_s).await?;
+            let peak = if reset { server.peak_rss_mib() } else { None };
+            let d = db.clone();
+            let duration = Duration::from_secs_f64(self.sizes.duration_s);
+            let ceiling = blocking(move || {
+                d.settle()?;
+                d.ceiling(mix, duration)
+            })
+            .await?;
+            eprintln!("SQLite @{connections}: {:.0} orders/s, ceiling {:.0}", service.per_s, ceiling.orders_per_s);
+            report.orders.push(OrderRun::new(connections, service, peak, Some(ceiling)));
+        }
+        if !self.args.quick {
+            let hot = Mix { hot: Some(1), ..self.mix(Lines::OneToThree) };
+            let connections = self.sizes.contention_connections;
+            let d = db.clone();
+            blocking(move || d.settle()).await?;
+            let service = self.place(address, hot, connections, self.sizes.duration_s).await?;
+            let d = db.clone();
+            let duration = Duration::from_secs_f64(self.sizes.duration_s);
+            let ceiling = blocking(move || d.ceiling(hot, duration)).await?;
+            report.contention = Some(OrderRun::new(connections, service, None, Some(ceiling)));
+            self.lines(address, &mut report).await?;
+            let d = db.clone();
+            self.reads(address, &mut report, move |products, big, base_ms| {
+                blocking(move || {
+                    d.seed_products(products + 1, big, STOCK)?;
+                    d.seed_orders(big, base_ms)?;
+                    d.settle()
+                })
+            })
+            .await?;
+        }
+        report.rss_after_mib = server.rss_mib();
+        server.stop()?;
+        db.remove();
+        Ok(report)
+    }
+
+    async fn postgres(&self) -> anyhow::Result<DatabaseReport> {
+        let url = self.args.postgres_url.clone();
+        blocking(move || postgres::ensure_running(&url)).await?;
+        let db = postgres::Postgres::create(&self.args.postgres_url).await?;
+        eprintln!("PostgreSQL: {}", db.url);
+        let outcome = self.postgres_on(&db).await;
+        let dropped = db.drop_database().await;
+        let report = outcome?;
+        dropped.context("cannot drop the benchmark's database")?;
+        Ok(report)
+    }
+
+    async fn postgres_on(&self, db: &postgres::Postgres) -> anyhow::Result<DatabaseReport> {
+        let server = self.start_server("postgres", &db.url)?;
+        let address = server.address;
+        db.seed_products(1, self.sizes.products, STOCK).await?;
+        db.seed_customers(self.sizes.customers, &self.hash).await?;
+        self.check_server(address).await?;
+        let mut report = DatabaseReport::new("PostgreSQL");
+        for &connections in &self.sizes.connections {
+            let mix = self.order_mix();
+            db.settle().await?;
+            let reset = server.reset_peak();
+            let service = self.place(address, mix, connections, self.sizes.duration_s).await?;
+            let peak = if reset { server.peak_rss_mib() } else { None };
+            let ceiling = self.pgbench(db, mix, connections).await;
+            eprintln!(
+                "PostgreSQL @{connections}: {:.0} orders/s, ceiling {:.0}",
+                service.per_s,
+                ceiling.as_ref().map_or(f64::NAN, |c| c.orders_per_s)
+            );
+            report.orders.push(OrderRun::new(connections, service, peak, ceiling));
+        }
+        if !self.args.quick {
+            let hot = Mix { hot: Some(1), ..self.mix(Lines::OneToThree) };
+            let connections = self.sizes.contention_connections;
+            db.settle().await?;
+            let service = self.place(address, hot, connections, self.sizes.duration_s).await?;
+            let ceiling = self.pgbench(db, hot, connections).await;
+            report.contention = Some(OrderRun::new(connections, service, None, ceiling));
+            self.lines(address, &mut report).await?;
+            self.reads(address, &mut report, |products, big, base_ms| async move {
+                db.seed_products(products + 1, big, STOCK).await?;
+                db.seed_orders(big, base_ms).await?;
+                db.settle().await
+            })
+            .await?;
+        }
+        report.rss_after_mib = server.rss_mib();
+        server.stop()?;
+        Ok(report)
+    }
+
+    /// The pgbench ceiling for `mix` at `connections` clients, or as many as the server
+    /// still accepts (its max_connections); `None`, with a note, if pgbench failed.
+    async fn pgbench(&self, db: &postgres::Postgres, mix: Mix, connections: usize) -> Option<ceiling::Ceiling> {
+        let measured = async {
+            db.settle().await?;
+            let clients = connections.min(db.free_connections().await?);
+            db.ceiling(mix, clients, Duration::from_secs_f64(self.sizes.duration_s), &self.work)
+        };
+        match measured.await {
+            Ok(ceiling) => Some(ceiling),
+            Err(error) => {
+                eprintln!("PostgreSQL @{connections}: no ceiling: {error:#}");
+                None
+            }
+        }
+    }
+
+    /// Orders of 1, 10 and 100 lines.
+    async fn lines(&self, address: SocketAddr, report: &mut DatabaseReport) -> anyhow::Result<()> {
+        for &lines in &self.sizes.lines {
+            let connections = self.sizes.lines_connections;
+            let service =
+                self.place(address, self.mix(Lines::Exactly(lines)), connections, self.sizes.growth_duration_s).await?;
+            let p50_ms_per_line = service.p50_ms / lines as f64;
+            report.lines.push(LinesRun { lines, connections, service, p50_ms_per_line });
+        }
+        Ok(())
+    }
+
+    /// Product lookups and order listing, before and after the tables grow to `big` rows
+    /// (`grow(products, big, base_ms)` seeds the products after the first `products`
+    /// and `big` orders of the whale, ids from `base_ms`).
+    async fn reads<G, F>(&self, address: SocketAddr, report: &mut DatabaseReport, grow: G) -> anyhow::Result<()>
+    where
+        G: FnOnce(u64, u64, u64) -> F,
+        F: std::future::Future<Output = anyhow::Result<()>>,
+    {
+        let connections = self.sizes.read_connections;
+        let duration = self.sizes.growth_duration_s;
+        let lookup = |count: u64| {
+            workload::get(address, None, move |rng| format!("/v1/products/{}", ids::product(rng.gen_range(1..=count))))
+        };
+        let small = self.sizes.products;
+        let service = self.load(address, self.plan(connections, duration), 200, lookup(small)).await?;
+        report.reads.push(ReadRun { what: "GET /v1/products/{id}".into(), rows: small, connections, service });
+
+        let big = self.sizes.big;
+        let base_ms = 1_000_000_000_000; // 2001: before every order the run places
+        eprintln!("{}: seeding {big} products and {big} orders…", report.database);
+        let seeding = Instant::now();
+        grow(small, big, base_ms).await?;
+        eprintln!("{}: seeded in {:.1} s", report.database, seeding.elapsed().as_secs_f64());
+        let service = self.load(address, self.plan(connections, duration), 200, lookup(big)).await?;
+        report.reads.push(ReadRun { what: "GET /v1/products/{id}".into(), rows: big, connections, service });
+
+        let whale = Some(self.whale_token.as_str());
+        let first = workload::get(address, whale, |_| "/v1/orders?limit=20".to_owned());
+        let service = self.load(address, self.plan(connections, duration), 200, first).await?;
+        report.reads.push(ReadRun { what: "GET /v1/orders, page 1".into(), rows: big, connections, service });
+        use base64::Engine as _;
+        let cursor = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(ids::seeded_order(base_ms, 1_000.min(big / 2)).as_bytes());
+        let depth = big - 1_000.min(big / 2);
+        let deep = workload::get(address, whale, move |_| format!("/v1/orders?limit=20&cursor={cursor}"));
+        let service = self.load(address, self.plan(connections, duration), 200, deep).await?;
+        report.reads.push(ReadRun {
+            what: format!("GET /v1/orders, {depth} orders deep"),
+            rows: big,
+            connections,
+            service,
+        });
+        Ok(())
+    }
+}
+
+impl DatabaseReport {
+    fn new(database: &str) -> Self {
+        Self {
+            database: database.to_owned(),
+            orders: Vec::new(),
+            contention: None,
+            lines: Vec::new(),
+            reads: Vec::new(),
+            rss_after_mib: None,
+        }
+    }
+}

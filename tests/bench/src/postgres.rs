@@ -1,0 +1,315 @@
+//! PostgreSQL: a database of the run's own on the machine's server (started if it is
+//! down, dropped at the end), seeded in SQL, and its ceiling measured with pgbench
+//! running a script that does what one order does.
+
+use crate::ceiling::Ceiling;
+use crate::ids;
+use crate::load::quantile_ms;
+use crate::workload::{Lines, Mix};
+use anyhow::{Context, bail};
+use sea_orm::sqlx::{self, AssertSqlSafe, Connection, Executor, PgConnection};
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+const PG_BIN: &str = "/usr/lib/postgresql/15/bin";
+
+pub struct Postgres {
+    admin_url: String,
+    name: String,
+    pub url: String,
+}
+
+/// `url` with its database name replaced by `name`.
+fn with_database(url: &str, name: &str) -> anyhow::Result<String> {
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let scheme_end = base.find("://").context("a postgres:// URL")? + 3;
+    let base = match base[scheme_end..].find('/') {
+        Some(slash) => &base[..scheme_end + slash],
+        None => base,
+    };
+    Ok(match query {
+        Some(query) => format!("{base}/{name}?{query}"),
+        None => format!("{base}/{name}"),
+    })
+}
+
+/// Host and port of a postgres:// URL, for pg_isready.
+fn host_port(url: &str) -> (String, String) {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = rest.split(['/', '?']).next().unwrap_or_default();
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, hp)| hp);
+    match host_port.rsplit_once(':') {
+        Some((host, port)) => (host.to_owned(), port.to_owned()),
+        None => (host_port.to_owned(), "5432".to_owned()),
+    }
+}
+
+fn pg_tool(name: &str) -> String {
+    let path = Path::new(PG_BIN).join(name);
+    if path.exists() { path.display().to_string() } else { name.to_owned() }
+}
+
+/// Starts the machine's PostgreSQL cluster if nothing answers at `url`.
+pub fn ensure_running(url: &str) -> anyhow::Result<()> {
+    let (host, port) = host_port(url);
+    let ready = || {
+        Command::new(pg_tool("pg_isready"))
+            .args(["-q", "-h", &host, "-p", &port])
+            .status()
+            .is_ok_and(|status| status.success())
+    };
+    if ready() {
+        return Ok(());
+    }
+    let version = std::fs::read_dir("/etc/postgresql")
+        .ok()
+        .and_then(|dir| dir.filter_map(Result::ok).map(|e| e.file_name().to_string_lossy().into_owned()).min())
+        .unwrap_or_else(|| "15".to_owned());
+    eprintln!("PostgreSQL is down; starting cluster {version}/main");
+    let _ = Command::new("pg_ctlcluster").args(["--skip-systemctl-redirect", &version, "main", "start"]).status();
+    for _ in 0..30 {
+        if ready() {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_secs(1));
+    }
+    bail!("PostgreSQL does not answer at {host}:{port}")
+}
+
+impl Postgres {
+    /// Creates a fresh database next to the one `admin_url` names.
+    pub async fn create(admin_url: &str) -> anyhow::Result<Self> {
+        let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_millis();
+        let name = format!("orders_bench_{}_{stamp}", std::process::id());
+        let mut admin = PgConnection::connect(admin_url).await.context("cannot connect to PostgreSQL")?;
+        admin.execute(AssertSqlSafe(format!("CREATE DATABASE {name}"))).await?;
+        Ok(Self { admin_url: admin_url.to_owned(), url: with_database(admin_url, &name)?, name })
+    }
+
+    pub async fn drop_database(&self) -> anyhow::Result<()> {
+        let mut admin = PgConnection::connect(&self.admin_url).await?;
+        admin.execute(AssertSqlSafe(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name))).await?;
+        Ok(())
+    }
+
+    async fn connect(&self) -> anyhow::Result<PgConnection> {
+        Ok(PgConnection::connect(&self.url).await?)
+    }
+
+    pub async fn seed_products(&self, from: u64, to: u64, stock: i64) -> anyhow::Result<()> {
+        let mut db = self.connect().await?;
+        let id = ids::pg_product("n");
+        sqlx::query(AssertSqlSafe(format!(
+            "INSERT INTO products (id, sku, name, price_cents, stock, created_at, updated_at) \
+             SELECT {id}, 'BENCH-' || n, 'Bench product ' || n, 100 + n % 900, $3, now(), now() \
+             FROM generate_series($1::bigint, $2::bigint) AS n"
+        )))
+        .bind(from as i64)
+        .bind(to as i64)
+        .bind(stock)
+        .execute(&mut db)
+        .await?;
+        db.execute("ANALYZE products").await?;
+        Ok(())
+    }
+
+    /// Customers 1..=count (every fourth premium) and the whale, all with `hash`.
+    pub async fn seed_customers(&self, count: u64, hash: &str) -> anyhow::Result<()> {
+        let mut db = self.connect().await?;
+        let id = ids::pg_customer("n");
+        sqlx::query(AssertSqlSafe(format!(
+            "INSERT INTO users (id, email, password_hash, full_name, tier, role, created_at) \
+             SELECT {id}, 'bench-' || n || '@example.com', $2, 'Bench customer ' || n, \
+                    CASE WHEN n % 4 = 0 THEN 'premium' ELSE 'standard' END, 'customer', now() \
+             FROM generate_series(0, $1::bigint) AS n"
+        )))
+        .bind(count as i64)
+        .bind(hash)
+        .execute(&mut db)
+        .await?;
+        db.execute("ANALYZE users").await?;
+        Ok(())
+    }
+
+    /// `count` one-line orders of the whale, older than anything the run places.
+    pub async fn seed_orders(&self, count: u64, base_ms: u64) -> anyhow::Result<()> {
+        let mut db = self.connect().await?;
+        let mut tx = db.begin().await?;
+        let order = ids::pg_seeded_order(base_ms, "n");
+        let whale = ids::pg_customer(&ids::WHALE.to_string());
+        let product = ids::pg_product("1");
+        tx.execute(AssertSqlSafe(
+            format!(
+                "INSERT INTO orders (id, user_id, status, currency, subtotal_cents, discount_cents, total_cents, created_at) \
+                 SELECT {order}, {whale}, 'placed', 'USD', 101, 0, 101, now() FROM generate_series(1, {count}) AS n"
+            ),
+        ))
+        .await?;
+        tx.execute(AssertSqlSafe(
+            format!(
+                "INSERT INTO order_lines (order_id, line_no, product_id, sku, name, quantity, unit_price_cents, line_total_cents) \
+                 SELECT {order}, 0, {product}, 'BENCH-1', 'Bench product 1', 1, 101, 101 FROM generate_series(1, {count}) AS n"
+            ),
+        ))
+        .await?;
+        tx.commit().await?;
+        db.execute("ANALYZE orders").await?;
+        db.execute("ANALYZE order_lines").await?;
+        Ok(())
+    }
+
+    /// A checkpoint, so that no run pays for the one before.
+    pub async fn settle(&self) -> anyhow::Result<()> {
+        let mut db = self.connect().await?;
+        db.execute("CHECKPOINT").await?;
+        Ok(())
+    }
+
+    /// How many more connections the server accepts now (its max_connections less those
+    /// open, less a few for others).
+    pub async fn free_connections(&self) -> anyhow::Result<usize> {
+        let mut db = self.connect().await?;
+        let max: String = sqlx::query_scalar("SHOW max_connections").fetch_one(&mut db).await?;
+        let open: i64 = sqlx::query_scalar("SELECT count(*) FROM pg_stat_activity").fetch_one(&mut db).await?;
+        Ok(max.parse::<usize>()?.saturating_sub(usize::try_from(open)? + 5).max(1))
+    }
+
+    /// pgbench running `mix` as the plain multi-statement transaction, `connections`
+    /// clients, for `duration` (whole seconds, at least 1).
+    pub fn ceiling(&self, mix: Mix, connections: usize, duration: Duration, work: &Path) -> anyhow::Result<Ceiling> {
+        let script = work.join(format!("order-{}.pgbench", std::process::id()));
+        std::fs::write(&script, pgbench_script(mix))?;
+        let log_dir = work.join(format!("pgbench-log-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&log_dir);
+        std::fs::create_dir_all(&log_dir)?;
+        let threads = connections.min(std::thread::available_parallelism().map_or(2, |n| n.get()));
+        let seconds = duration.as_secs().max(1);
+        let output = Command::new(pg_tool("pgbench"))
+            .args(["-n", "-M", "prepared", "-l", "--log-prefix"])
+            .arg(log_dir.join("tx"))
+            .args(["-c", &connections.to_string(), "-j", &threads.to_string(), "-T", &seconds.to_string()])
+            .args(["-D", &format!("products={}", mix.products), "-D", &format!("customers={}", mix.customers)])
+            .arg("-f")
+            .arg(&script)
+            .arg(&self.url)
+            .output()
+            .context("cannot run pgbench")?;
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        if !output.status.success() {
+            bail!("pgbench failed: {}{}", stdout, String::from_utf8_lossy(&output.stderr));
+        }
+        let field = |prefix: &str| -> Option<f64> {
+            let line = stdout.lines().find(|line| line.starts_with(prefix))?;
+            line[prefix.len()..].split_whitespace().next()?.parse().ok()
+        };
+        let tps = field("tps = ").with_context(|| format!("no tps in pgbench's output: {stdout}"))?;
+        let failed = field("number of failed transactions: ").unwrap_or(0.0) as u64;
+        let mut latencies = Vec::new();
+        for entry in std::fs::read_dir(&log_dir)? {
+            for line in std::fs::read_to_string(entry?.path())?.lines() {
+                if let Some(us) = line.split_whitespace().nth(2).and_then(|us| us.parse::<u32>().ok()) {
+                    latencies.push(us);
+                }
+            }
+        }
+        latencies.sort_unstable();
+        let _ = std::fs::remove_dir_all(&log_dir);
+        let _ = std::fs::remove_file(&script);
+        Ok(Ceiling {
+            how: format!("pgbench -M prepared -c {connections} -j {threads}"),
+            clients: Some(connections),
+            orders_per_s: tps,
+            p50_ms: quantile_ms(&latencies, 0.50),
+            p99_ms: quantile_ms(&latencies, 0.99),
+            orders: latencies.len() as u64,
+            failed,
+        })
+    }
+}
+
+/// The pgbench script of one order of `mix`: BEGIN; a conditional decrement per line in
+/// product-id order, returning the product as the store reads it; the order row; its
+/// lines in one INSERT; COMMIT.
+pub fn pgbench_script(mix: Mix) -> String {
+    let max_lines = match mix.lines {
+        Lines::OneToThree => 3,
+        Lines::Exactly(k) => k,
+    };
+    let mut s = String::new();
+    match (mix.hot, mix.lines) {
+        (Some(_), _) => s.push_str("\\set n 1\n"),
+        (None, Lines::OneToThree) => s.push_str("\\set n random(1, 3)\n"),
+        (None, Lines::Exactly(k)) => s.push_str(&format!("\\set n {k}\n")),
+    }
+    s.push_str("\\set band :products / :n\n\\set u random(1, :customers)\n");
+    for i in 1..=max_lines {
+        match mix.hot {
+            Some(hot) => s.push_str(&format!("\\set p{i} {hot}\n")),
+            None => s.push_str(&format!("\\set p{i} {} * :band + random(1, :band)\n", i - 1)),
+        }
+    }
+    s.push_str("BEGIN;\n");
+    for i in 1..=max_lines {
+        if i > 1 {
+            s.push_str(&format!("\\if :n >= {i}\n"));
+        }
+        s.push_str(&format!(
+            "UPDATE products SET stock = stock - 1 WHERE id = {} AND stock >= 1 \
+             RETURNING id, sku, name, price_cents, stock, created_at, updated_at;\n",
+            ids::pg_product(&format!(":p{i}"))
+        ));
+        if i > 1 {
+            s.push_str("\\endif\n");
+        }
+    }
+    s.push_str(&format!(
+        "INSERT INTO orders (id, user_id, status, currency, subtotal_cents, discount_cents, total_cents, created_at, cancelled_at) \
+         VALUES ((lpad(to_hex((extract(epoch FROM clock_timestamp()) * 1000)::bigint), 12, '0') \
+         || substr(replace(gen_random_uuid()::text, '-', ''), 13))::uuid, {}, 'placed', 'USD', 300, 0, 300, now(), NULL) \
+         RETURNING id AS order_id \\gset\n",
+        ids::pg_customer(":u")
+    ));
+    for k in 1..=max_lines {
+        let keyword = if k == 1 { "\\if" } else { "\\elif" };
+        if max_lines > 1 {
+            s.push_str(&format!("{keyword} :n = {k}\n"));
+        }
+        let rows: Vec<String> = (1..=k)
+            .map(|i| {
+                format!(
+                    "(:order_id, {}, {}, 'BENCH-0000', 'Bench product 0000', 1, 100, 100)",
+                    i - 1,
+                    ids::pg_product(&format!(":p{i}"))
+                )
+            })
+            .collect();
+        s.push_str(&format!(
+            "INSERT INTO order_lines (order_id, line_no, product_id, sku, name, quantity, unit_price_cents, line_total_cents) VALUES {};\n",
+            rows.join(", ")
+        ));
+    }
+    if max_lines > 1 {
+        s.push_str("\\endif\n");
+    }
+    s.push_str("COMMIT;\n");
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_taken_apart() {
+        assert_eq!(
+            with_database("postgres://postgres@127.0.0.1:5432/test", "b").unwrap(),
+            "postgres://postgres@127.0.0.1:5432/b"
+        );
+        assert_eq!(
+            with_database("postgres://u:p@h/test?sslmode=disable", "b").unwrap(),
+            "postgres://u:p@h/b?sslmode=disable"
+        );
+        assert_eq!(host_port("postgres://postgres@127.0.0.1:5432/test"), ("127.0.0.1".into(), "5432".into()));
+    }
+}
