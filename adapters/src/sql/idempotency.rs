@@ -13,6 +13,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 #[async_trait]
 impl IdempotencyStore for SqlStore {
     async fn record_refusal(&self, claim: &KeyClaim, refusal: Refusal) -> Result<Claim, BackendError> {
+        let _turn = self.write_turn().await?;
         let row = convert::idempotency_row(
             claim.user,
             claim.key.as_str(),
@@ -27,6 +28,7 @@ impl IdempotencyStore for SqlStore {
     }
 
     async fn purge_before(&self, cutoff: Timestamp) -> Result<u64, BackendError> {
+        let _turn = self.write_turn().await?;
         let result = idempotency_key::Entity::delete_many()
             .filter(idempotency_key::Column::CreatedAtMs.lt(convert::millis(cutoff)))
             .exec(&self.db)

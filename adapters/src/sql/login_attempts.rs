@@ -38,6 +38,7 @@ impl LoginAttempts for SqlStore {
     }
 
     async fn record_failure(&self, email: &Email, at: Timestamp) -> Result<(), BackendError> {
+        let _turn = self.write_turn().await?;
         login_failure::Entity::delete_many()
             .filter(login_failure::Column::Email.eq(email.as_str()))
             .filter(login_failure::Column::FailedAtMs.lt(convert::millis(at - KEEP_FAILURES)))
@@ -54,6 +55,7 @@ impl LoginAttempts for SqlStore {
     }
 
     async fn clear(&self, email: &Email) -> Result<(), BackendError> {
+        let _turn = self.write_turn().await?;
         login_failure::Entity::delete_many()
             .filter(login_failure::Column::Email.eq(email.as_str()))
             .exec(&self.db)

@@ -3,7 +3,8 @@
 //!
 //! SQLite runs in WAL mode with `synchronous=FULL` (an acknowledged order survives a
 //! power cut), a busy timeout, and write transactions begun `IMMEDIATE` so that
-//! concurrent writers queue instead of failing. Stock only ever moves through
+//! concurrent writers queue instead of failing; within one process, writes go through
+//! one writer with group commit ([`sqlite_writer`]). Stock only ever moves through
 //! conditional updates inside transactions: no read-then-write.
 
 mod convert;
@@ -14,6 +15,8 @@ mod login_attempts;
 mod migrations;
 mod orders;
 mod products;
+mod sqlite_orders;
+mod sqlite_writer;
 mod users;
 
 pub use orders::KEY_WAIT;
@@ -27,10 +30,15 @@ use sea_orm::{
     SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 use sea_orm_migration::MigratorTrait;
+use sqlite_writer::{AloneTurn, SqliteWriter};
 use std::time::Duration;
 
 /// How long a SQLite writer waits for the write lock before giving up.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+/// A PostgreSQL connection idle this long is pinged before it is handed out; busier
+/// ones are not, which saves a round trip per checkout under load. A connection that
+/// died anyway fails its request as unavailable and is not reused.
+const POSTGRES_PING_IF_IDLE_FOR: Duration = Duration::from_secs(1);
 /// Serializes concurrent migrations of one PostgreSQL database (any constant will do).
 const MIGRATION_LOCK: i64 = 0x6f72_6465_7273;
 
@@ -38,39 +46,30 @@ const MIGRATION_LOCK: i64 = 0x6f72_6465_7273;
 #[derive(Clone)]
 pub struct SqlStore {
     db: DatabaseConnection,
+    /// SQLite: this process's one writer (see [`sqlite_writer`]); `None` on PostgreSQL,
+    /// where row locks let many writers work at once.
+    sqlite_writer: Option<SqliteWriter>,
 }
 
 impl SqlStore {
     /// Connects to `url` (`sqlite:…` or `postgres://…`).
     pub async fn connect(url: &str, options: &StoreOptions) -> Result<Self, BackendError> {
         let sqlite = url.starts_with("sqlite:");
-        let mut connect = ConnectOptions::new(url);
-        connect
-            .max_connections(options.max_connections.unwrap_or(if sqlite { 4 } else { 16 }))
-            .min_connections(0)
-            .acquire_timeout(options.acquire_timeout)
-            .connect_timeout(options.acquire_timeout)
-            .sqlx_logging(false);
-        let statement_timeout = options.statement_timeout.as_millis().to_string();
-        connect.map_sqlx_postgres_opts(move |postgres| {
-            postgres.options([("statement_timeout", statement_timeout.as_str())])
-        });
-        if sqlite {
-            connect.map_sqlx_sqlite_opts(|sqlite| {
-                sqlite
-                    .journal_mode(SqliteJournalMode::Wal)
-                    .synchronous(SqliteSynchronous::Full)
-                    .busy_timeout(SQLITE_BUSY_TIMEOUT)
-                    .foreign_keys(true)
-            });
-        }
-        let db = Database::connect(connect).await.map_err(db_error)?;
-        Ok(Self { db })
+        let max_connections = options.max_connections.unwrap_or(if sqlite { 4 } else { 16 });
+        let db = Database::connect(connect_options(url, options, max_connections)).await.map_err(db_error)?;
+        let sqlite_writer = if sqlite {
+            let writer = Database::connect(connect_options(url, options, 1)).await.map_err(db_error)?;
+            Some(SqliteWriter::start(writer.get_sqlite_connection_pool().clone()))
+        } else {
+            None
+        };
+        Ok(Self { db, sqlite_writer })
     }
 
     /// Applies pending migrations in one transaction, however long they take; concurrent
     /// callers take turns.
     pub async fn migrate(&self) -> Result<(), BackendError> {
+        let _turn = self.write_turn().await?;
         let txn = self.begin_write().await?;
         if self.is_postgres() {
             txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
@@ -90,7 +89,17 @@ impl SqlStore {
         self.db.get_database_backend() == DbBackend::Postgres
     }
 
-    /// A transaction that will write: on SQLite it takes the write lock at once.
+    /// SQLite: exclusive use of the write lock within this process, for a write outside
+    /// units of work, until the turn is dropped. `None` on PostgreSQL.
+    async fn write_turn(&self) -> Result<Option<AloneTurn>, BackendError> {
+        match &self.sqlite_writer {
+            Some(writer) => writer.alone().await.map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// A transaction that will write: on SQLite it takes the write lock at once. The
+    /// caller holds its [`SqlStore::write_turn`].
     async fn begin_write(&self) -> Result<DatabaseTransaction, BackendError> {
         let options = TransactionOptions {
             sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
@@ -98,4 +107,34 @@ impl SqlStore {
         };
         self.db.begin_with_options(options).await.map_err(db_error)
     }
+}
+
+/// How to connect to `url`, with at most `max_connections` connections.
+fn connect_options(url: &str, options: &StoreOptions, max_connections: u32) -> ConnectOptions {
+    let sqlite = url.starts_with("sqlite:");
+    let mut connect = ConnectOptions::new(url);
+    connect
+        .max_connections(max_connections)
+        .min_connections(0)
+        .acquire_timeout(options.acquire_timeout)
+        .connect_timeout(options.acquire_timeout)
+        .sqlx_logging(false);
+    if sqlite {
+        connect.test_before_acquire(false);
+    } else {
+        connect.test_before_acquire_if_idle_for(POSTGRES_PING_IF_IDLE_FOR);
+    }
+    let statement_timeout = options.statement_timeout.as_millis().to_string();
+    connect
+        .map_sqlx_postgres_opts(move |postgres| postgres.options([("statement_timeout", statement_timeout.as_str())]));
+    if sqlite {
+        connect.map_sqlx_sqlite_opts(|sqlite| {
+            sqlite
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Full)
+                .busy_timeout(SQLITE_BUSY_TIMEOUT)
+                .foreign_keys(true)
+        });
+    }
+    connect
 }

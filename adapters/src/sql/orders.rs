@@ -5,15 +5,17 @@ use super::SqlStore;
 use super::convert;
 use super::entities::{idempotency_key, order, order_line, product};
 use super::errors::{POSTGRES_LOCK_TIMEOUT, database_code, db_error};
+use super::sqlite_orders::SqliteTx;
 use async_trait::async_trait;
 use orders_core::domain::{Order, OrderId, OrderStatus, ProductId, Quantity, RecordedOutcome, Timestamp, UserId};
 use orders_core::ports::{BackendError, Claim, KeyClaim, OrderStore, OrderTx, StockTake, TakenProduct};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    TryInsertResult,
+    Statement, TryInsertResult, Value,
 };
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::time::Duration;
 use uuid::Uuid;
 
@@ -24,6 +26,9 @@ pub const KEY_WAIT: Duration = Duration::from_secs(2);
 #[async_trait]
 impl OrderStore for SqlStore {
     async fn begin(&self) -> Result<Box<dyn OrderTx>, BackendError> {
+        if let Some(writer) = &self.sqlite_writer {
+            return Ok(Box::new(SqliteTx::new(writer.unit_turn().await?)));
+        }
         Ok(Box::new(SqlTx { txn: self.begin_write().await? }))
     }
 
@@ -46,12 +51,34 @@ impl OrderStore for SqlStore {
         before: Option<OrderId>,
         fetch: u32,
     ) -> Result<Vec<Order>, BackendError> {
-        let mut query = order::Entity::find().order_by_desc(order::Column::Id).limit(u64::from(fetch));
-        if let Some(user) = user {
-            query = query.filter(order::Column::UserId.eq(user.as_uuid()));
-        }
-        if let Some(before) = before {
-            query = query.filter(order::Column::Id.lt(before.as_uuid()));
+        let mut query = order::Entity::find().limit(u64::from(fetch));
+        match (user, before) {
+            (Some(user), before) if self.is_postgres() => {
+                // One customer's orders, in the order of the (user_id, id) index and bounded
+                // in its terms, so that PostgreSQL walks that index from the cursor on. With
+                // `user_id = $1 … ORDER BY id` it may walk the primary key instead, past
+                // everyone else's newer orders: for a customer with most of 1,000,000
+                // orders, page 1 took 585 ms (p50, 32 connections) instead of 14.
+                let user = user.as_uuid();
+                query = query.filter(order::Column::UserId.gte(user));
+                query = match before {
+                    Some(before) => query.filter(
+                        Expr::tuple([Expr::col(order::Column::UserId), Expr::col(order::Column::Id)])
+                            .lt(Expr::tuple([Expr::value(user), Expr::value(before.as_uuid())])),
+                    ),
+                    None => query.filter(order::Column::UserId.lte(user)),
+                };
+                query = query.order_by_desc(order::Column::UserId).order_by_desc(order::Column::Id);
+            }
+            (user, before) => {
+                if let Some(user) = user {
+                    query = query.filter(order::Column::UserId.eq(user.as_uuid()));
+                }
+                if let Some(before) = before {
+                    query = query.filter(order::Column::Id.lt(before.as_uuid()));
+                }
+                query = query.order_by_desc(order::Column::Id);
+            }
         }
         let rows = query.all(&self.db).await.map_err(db_error)?;
         let mut lines: HashMap<Uuid, Vec<order_line::Model>> = HashMap::with_capacity(rows.len());
@@ -76,7 +103,7 @@ impl OrderStore for SqlStore {
     }
 }
 
-/// A unit of work: a write transaction, rolled back if dropped uncommitted.
+/// A unit of work on PostgreSQL: a transaction, rolled back if dropped uncommitted.
 struct SqlTx {
     txn: DatabaseTransaction,
 }
@@ -117,6 +144,10 @@ impl OrderTx for SqlTx {
     }
 
     async fn insert_order(&mut self, order: &Order) -> Result<(), BackendError> {
+        if self.txn.get_database_backend() == DbBackend::Postgres {
+            self.txn.execute_raw(insert_order_statement(order)).await.map_err(db_error)?;
+            return Ok(());
+        }
         order::Entity::insert(convert::order_row(order)).exec_without_returning(&self.txn).await.map_err(db_error)?;
         order_line::Entity::insert_many(convert::order_line_rows(order))
             .exec_without_returning(&self.txn)
@@ -153,6 +184,56 @@ impl OrderTx for SqlTx {
     async fn commit(self: Box<Self>) -> Result<(), BackendError> {
         self.txn.commit().await.map_err(db_error)
     }
+}
+
+/// PostgreSQL: the order and its lines in one statement (one round trip).
+fn insert_order_statement(order: &Order) -> Statement {
+    let mut sql = String::from(
+        "WITH placed AS (INSERT INTO orders (id, user_id, status, currency, subtotal_cents, discount_cents, \
+         total_cents, created_at, cancelled_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)) \
+         INSERT INTO order_lines (order_id, line_no, product_id, sku, name, quantity, unit_price_cents, \
+         line_total_cents) VALUES ",
+    );
+    let mut values: Vec<Value> = vec![
+        order.id.as_uuid().into(),
+        order.user_id.as_uuid().into(),
+        order.status.as_str().into(),
+        order.currency.as_str().into(),
+        order.totals.subtotal.cents().into(),
+        order.totals.discount.cents().into(),
+        order.totals.total.cents().into(),
+        order.created_at.into(),
+        order.cancelled_at.into(),
+    ];
+    for (line, line_no) in order.lines.iter().zip(0_i32..) {
+        let n = values.len();
+        if line_no > 0 {
+            sql.push_str(", ");
+        }
+        let _ = write!(
+            sql,
+            "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+            n + 1,
+            n + 2,
+            n + 3,
+            n + 4,
+            n + 5,
+            n + 6,
+            n + 7,
+            n + 8
+        );
+        values.extend([
+            order.id.as_uuid().into(),
+            line_no.into(),
+            line.product_id.as_uuid().into(),
+            line.sku.as_str().into(),
+            line.name.as_str().into(),
+            line.quantity.units().into(),
+            line.unit_price.cents().into(),
+            line.line_total.cents().into(),
+        ]);
+    }
+    Statement::from_sql_and_values(DbBackend::Postgres, sql, values)
 }
 
 /// Inserts `row` under `claim`'s key unless the key exists; then reads what is there.

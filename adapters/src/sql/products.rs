@@ -13,6 +13,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 #[async_trait]
 impl ProductStore for SqlStore {
     async fn insert(&self, product: &Product) -> Result<(), InsertProductError> {
+        let _turn = self.write_turn().await?;
         product::Entity::insert(convert::product_row(product)).exec_without_returning(&self.db).await.map_err(
             |error| {
                 if is_unique_violation(&error) {
@@ -69,6 +70,7 @@ impl ProductStore for SqlStore {
         changes: &ProductChanges,
         at: Timestamp,
     ) -> Result<Option<Product>, BackendError> {
+        let _turn = self.write_turn().await?;
         let mut update = product::Entity::update_many()
             .col_expr(product::Column::UpdatedAt, Expr::value(at))
             .filter(product::Column::Id.eq(id.as_uuid()));
@@ -88,6 +90,7 @@ impl ProductStore for SqlStore {
         quantity: RestockQuantity,
         at: Timestamp,
     ) -> Result<RestockOutcome, BackendError> {
+        let _turn = self.write_turn().await?;
         let restocked = product::Entity::update_many()
             .col_expr(product::Column::Stock, Expr::col(product::Column::Stock).add(quantity.units()))
             .col_expr(product::Column::UpdatedAt, Expr::value(at))

@@ -13,6 +13,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 #[async_trait]
 impl UserStore for SqlStore {
     async fn insert(&self, user: &User) -> Result<(), InsertUserError> {
+        let _turn = self.write_turn().await?;
         user::Entity::insert(convert::user_row(user)).exec_without_returning(&self.db).await.map_err(|error| {
             if is_unique_violation(&error) {
                 InsertUserError::EmailTaken
@@ -38,6 +39,7 @@ impl UserStore for SqlStore {
     }
 
     async fn change_access(&self, id: UserId, change: AccessChange) -> Result<Option<User>, BackendError> {
+        let _turn = self.write_turn().await?;
         if change == AccessChange::default() {
             return self.by_id(id).await;
         }

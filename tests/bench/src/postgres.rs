@@ -197,6 +197,8 @@ impl Postgres {
             .context("cannot run pgbench")?;
         let stdout = String::from_utf8_lossy(&output.stdout);
         if !output.status.success() {
+            let _ = std::fs::remove_dir_all(&log_dir);
+            let _ = std::fs::remove_file(&script);
             bail!("pgbench failed: {}{}", stdout, String::from_utf8_lossy(&output.stderr));
         }
         let field = |prefix: &str| -> Option<f64> {
