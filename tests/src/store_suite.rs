@@ -42,6 +42,7 @@ macro_rules! store_suite {
             orders_racing_on_overlapping_products_in_opposite_order_neither_deadlock_nor_oversell,
             concurrent_requests_with_one_key_place_one_order,
             concurrent_restocks_lose_nothing,
+            requests_cancelled_midway_leave_nothing_half_done,
             a_retry_waits_for_the_request_holding_its_key_and_replays_it,
             keys_older_than_their_lifetime_are_purged_and_then_free,
         );
@@ -482,6 +483,46 @@ pub async fn concurrent_restocks_lose_nothing(t: &TestStore) {
     let orders = all_orders(s).await.len() as i64;
     assert!(results.iter().all(|r| r.is_ok() || r.as_ref().unwrap_err().contains("in stock")), "{results:?}");
     assert_eq!(stock_of(s, &p).await + orders, 60, "20 restocks of 3 are all in stock or in orders");
+}
+
+/// Requests dropped at any point (a client that hangs up cancels its request) never
+/// leave half an order, never lose an acknowledged one, and never wedge the store.
+pub async fn requests_cancelled_midway_leave_nothing_half_done(t: &TestStore) {
+    let s = &t.service;
+    let ada = customer(s, "ada@example.com", Tier::Standard).await;
+    let (a, b) = (product(s, "A", 100, 1_000).await, product(s, "B", 250, 1_000).await);
+    let tasks = (0..200_u64)
+        .map(|n| {
+            let (s, ada) = (s.clone(), ada.clone());
+            let request = if n % 2 == 0 { items(&[(&a, 1), (&b, 2)]) } else { items(&[(&b, 1)]) };
+            let key = (n % 3 == 0).then(|| IdempotencyKey::parse(&format!("cancel-{n}")).unwrap());
+            let patience = Duration::from_micros((n * 397) % 20_000);
+            tokio::spawn(async move {
+                tokio::time::timeout(patience, s.place_order(&ada, &request, key)).await.ok().map(|r| r.unwrap())
+            })
+        })
+        .collect();
+    let (results, took) = race(tasks).await;
+    let acknowledged: Vec<Order> = results.into_iter().flatten().map(|placed| placed.order).collect();
+    // Units of cancelled requests may still be finishing; one more order queues behind
+    // all of them, so once it is placed they are all done.
+    let after = s.place_order(&ada, &items(&[(&a, 1)]), None).await.expect("the store still places orders");
+    assert_eq!(s.get_order(&Actor::Operator, after.order.id).await.unwrap(), after.order);
+    let stored = all_orders(s).await;
+    println!(
+        "[{}] 200 requests cancelled after 0-20 ms: {} acknowledged, {} stored, {took:?}",
+        t.kind(),
+        acknowledged.len(),
+        stored.len()
+    );
+    for order in &acknowledged {
+        assert!(stored.iter().any(|o| o.id == order.id), "acknowledged order {} was lost", order.id);
+    }
+    for p in [&a, &b] {
+        let ordered: i64 =
+            stored.iter().flat_map(|o| &o.lines).filter(|l| l.product_id == p.id).map(|l| l.quantity.units()).sum();
+        assert_eq!(stock_of(s, p).await + ordered, 1_000, "every unit of {} is in stock or in an order", p.sku);
+    }
 }
 
 /// Opens a unit of work that claims `key` for `user` and places an order of one `p`,

@@ -6,11 +6,12 @@
 
 use super::convert;
 use super::entities::idempotency_key;
-use super::sqlite_writer::{Turn, sqlx_error};
+use super::sqlite_writer::{Step, Turn, sqlx_error};
 use orders_core::domain::{Order, OrderId, Price, ProductId, ProductName, Quantity, RecordedOutcome, Sku, Timestamp};
 use orders_core::ports::{BackendError, Claim, KeyClaim, OrderTx, StockTake, TakenProduct};
-use sea_orm::sqlx::{self, AssertSqlSafe, Row};
-use std::fmt::Write as _;
+use sea_orm::sqlx::query::Query;
+use sea_orm::sqlx::sqlite::SqliteArguments;
+use sea_orm::sqlx::{self, AssertSqlSafe, Row, Sqlite};
 
 const TAKE_STOCK: &str =
     "UPDATE products SET stock = stock - ?1 WHERE id = ?2 AND stock >= ?1 RETURNING sku, name, price_cents";
@@ -36,11 +37,11 @@ impl SqliteTx {
     pub(super) fn new(turn: Turn) -> Self {
         Self { turn, pending: None }
     }
+}
 
-    /// `sql`, preceded by what the unit's first statement needs.
-    fn statement(&mut self, sql: &str) -> AssertSqlSafe<String> {
-        AssertSqlSafe(format!("{}{sql}", self.turn.opening()))
-    }
+/// A statement of the unit with `opening` before it and `closing` after it.
+fn statement(opening: &str, sql: &str, closing: &str) -> Query<'static, Sqlite, SqliteArguments> {
+    sqlx::query(AssertSqlSafe(format!("{opening}{sql}{closing}")))
 }
 
 fn stored<T>(value: Result<T, orders_core::domain::Invalid>, column: &str) -> Result<T, BackendError> {
@@ -50,7 +51,6 @@ fn stored<T>(value: Result<T, orders_core::domain::Invalid>, column: &str) -> Re
 #[async_trait::async_trait]
 impl OrderTx for SqliteTx {
     async fn claim_key(&mut self, claim: &KeyClaim) -> Result<Claim, BackendError> {
-        let sql = self.statement(CLAIM_KEY);
         let row = convert::idempotency_row(
             claim.user,
             claim.key.as_str(),
@@ -58,19 +58,21 @@ impl OrderTx for SqliteTx {
             &RecordedOutcome::Placed(claim.order_id),
             claim.at,
         );
-        let inserted = sqlx::query(sql)
-            .bind(row.user_id.unwrap())
-            .bind(row.key.unwrap())
-            .bind(row.fingerprint.unwrap())
-            .bind(row.outcome.unwrap())
-            .bind(row.order_id.unwrap())
-            .bind(row.product_id.unwrap())
-            .bind(row.requested.unwrap())
-            .bind(row.available.unwrap())
-            .bind(row.created_at_ms.unwrap())
-            .fetch_all(self.turn.conn())
-            .await
-            .map_err(sqlx_error)?;
+        let inserted = self
+            .turn
+            .fetch_all(Step::Write, |opening, closing| {
+                statement(opening, CLAIM_KEY, closing)
+                    .bind(row.user_id.unwrap())
+                    .bind(row.key.unwrap())
+                    .bind(row.fingerprint.unwrap())
+                    .bind(row.outcome.unwrap())
+                    .bind(row.order_id.unwrap())
+                    .bind(row.product_id.unwrap())
+                    .bind(row.requested.unwrap())
+                    .bind(row.available.unwrap())
+                    .bind(row.created_at_ms.unwrap())
+            })
+            .await?;
         if !inserted.is_empty() {
             return Ok(Claim::Claimed);
         }
@@ -99,13 +101,12 @@ impl OrderTx for SqliteTx {
     }
 
     async fn take_stock(&mut self, product: ProductId, quantity: Quantity) -> Result<StockTake, BackendError> {
-        let sql = self.statement(TAKE_STOCK);
-        let taken = sqlx::query(sql)
-            .bind(quantity.units())
-            .bind(product.as_uuid())
-            .fetch_all(self.turn.conn())
-            .await
-            .map_err(sqlx_error)?;
+        let taken = self
+            .turn
+            .fetch_all(Step::Write, |opening, closing| {
+                statement(opening, TAKE_STOCK, closing).bind(quantity.units()).bind(product.as_uuid())
+            })
+            .await?;
         if let Some(row) = taken.first() {
             let sku: String = row.try_get(0).map_err(sqlx_error)?;
             let name: String = row.try_get(1).map_err(sqlx_error)?;
@@ -130,20 +131,22 @@ impl OrderTx for SqliteTx {
     }
 
     async fn mark_cancelled(&mut self, order: OrderId, at: Timestamp) -> Result<bool, BackendError> {
-        let sql = self.statement(MARK_CANCELLED);
-        let marked =
-            sqlx::query(sql).bind(at).bind(order.as_uuid()).fetch_all(self.turn.conn()).await.map_err(sqlx_error)?;
+        let marked = self
+            .turn
+            .fetch_all(Step::Write, |opening, closing| {
+                statement(opening, MARK_CANCELLED, closing).bind(at).bind(order.as_uuid())
+            })
+            .await?;
         Ok(marked.len() == 1)
     }
 
     async fn return_stock(&mut self, product: ProductId, quantity: Quantity) -> Result<(), BackendError> {
-        let sql = self.statement(RETURN_STOCK);
-        let returned = sqlx::query(sql)
-            .bind(quantity.units())
-            .bind(product.as_uuid())
-            .fetch_all(self.turn.conn())
-            .await
-            .map_err(sqlx_error)?;
+        let returned = self
+            .turn
+            .fetch_all(Step::Write, |opening, closing| {
+                statement(opening, RETURN_STOCK, closing).bind(quantity.units()).bind(product.as_uuid())
+            })
+            .await?;
         if returned.len() != 1 {
             return Err(BackendError::failed(format!("product {product} of a placed order has vanished")));
         }
@@ -152,43 +155,44 @@ impl OrderTx for SqliteTx {
 
     async fn commit(mut self: Box<Self>) -> Result<(), BackendError> {
         if let Some(order) = self.pending.take() {
-            let opening = self.turn.opening();
-            let sql = insert_and_release(opening, order.lines.len());
-            let mut query = sqlx::query(AssertSqlSafe(sql))
-                .bind(order.id.as_uuid())
-                .bind(order.user_id.as_uuid())
-                .bind(order.status.as_str())
-                .bind(order.currency.as_str())
-                .bind(order.totals.subtotal.cents())
-                .bind(order.totals.discount.cents())
-                .bind(order.totals.total.cents())
-                .bind(order.created_at)
-                .bind(order.cancelled_at);
-            for (line, line_no) in order.lines.iter().zip(0_i32..) {
-                query = query
-                    .bind(order.id.as_uuid())
-                    .bind(line_no)
-                    .bind(line.product_id.as_uuid())
-                    .bind(line.sku.as_str())
-                    .bind(line.name.as_str())
-                    .bind(line.quantity.units())
-                    .bind(line.unit_price.cents())
-                    .bind(line.line_total.cents());
-            }
-            query.execute(self.turn.conn()).await.map_err(sqlx_error)?;
+            self.turn.fetch_all(Step::Release, |opening, closing| insert_order(opening, &order, closing)).await?;
         } else if self.turn.started() {
-            sqlx::raw_sql("RELEASE unit").execute(self.turn.conn()).await.map_err(sqlx_error)?;
+            self.turn.fetch_all(Step::Release, |_, _| sqlx::query("RELEASE unit")).await?;
         }
         let SqliteTx { turn, .. } = *self;
         turn.released().await
     }
 }
 
-/// After `opening`, the `INSERT`s of an order with `lines` lines and the release of the
-/// unit's savepoint, as one batch of statements.
-fn insert_and_release(opening: &str, lines: usize) -> String {
+/// The `INSERT`s of `order` and its lines, between `opening` and `closing`.
+fn insert_order(opening: &str, order: &Order, closing: &str) -> Query<'static, Sqlite, SqliteArguments> {
+    let mut query = statement(opening, &insert_sql(order.lines.len()), closing)
+        .bind(order.id.as_uuid())
+        .bind(order.user_id.as_uuid())
+        .bind(order.status.as_str())
+        .bind(order.currency.as_str())
+        .bind(order.totals.subtotal.cents())
+        .bind(order.totals.discount.cents())
+        .bind(order.totals.total.cents())
+        .bind(order.created_at)
+        .bind(order.cancelled_at);
+    for (line, line_no) in order.lines.iter().zip(0_i32..) {
+        query = query
+            .bind(order.id.as_uuid())
+            .bind(line_no)
+            .bind(line.product_id.as_uuid())
+            .bind(line.sku.as_str().to_owned())
+            .bind(line.name.as_str().to_owned())
+            .bind(line.quantity.units())
+            .bind(line.unit_price.cents())
+            .bind(line.line_total.cents());
+    }
+    query
+}
+
+/// `INSERT` of an order and its `lines` lines, as one batch of statements.
+fn insert_sql(lines: usize) -> String {
     let mut sql = String::with_capacity(400 + lines * 40);
-    sql.push_str(opening);
     sql.push_str(
         "INSERT INTO orders (id, user_id, status, currency, subtotal_cents, discount_cents, total_cents, created_at, \
          cancelled_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?); INSERT INTO order_lines (order_id, line_no, product_id, \
@@ -198,8 +202,7 @@ fn insert_and_release(opening: &str, lines: usize) -> String {
         if i > 0 {
             sql.push_str(", ");
         }
-        let _ = write!(sql, "(?, ?, ?, ?, ?, ?, ?, ?)");
+        sql.push_str("(?, ?, ?, ?, ?, ?, ?, ?)");
     }
-    sql.push_str("; RELEASE unit");
     sql
 }

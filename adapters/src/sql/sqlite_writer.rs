@@ -9,6 +9,11 @@
 //! that commit is on disk, so nothing is acknowledged before it is durable; if the
 //! commit fails, every unit of the batch gets the error.
 //!
+//! A unit's statements run to the end on a task of their own, so a unit dropped in the
+//! middle of one (its request cancelled) never leaves the batch in a state the writer
+//! does not know: the statement finishes, and the batch goes back to the writer, which
+//! rolls the unit back to its savepoint.
+//!
 //! Writes outside units of work (products, users, keys, login failures, migrations)
 //! take an [`AloneTurn`]: the open batch commits first, and no unit starts until the
 //! write is done, so they never wait behind a stream of orders on SQLite's busy timer.
@@ -17,13 +22,14 @@
 use super::errors::db_error;
 use orders_core::ports::BackendError;
 use sea_orm::sqlx::pool::PoolConnection;
+use sea_orm::sqlx::sqlite::SqliteRow;
 use sea_orm::sqlx::{self, Sqlite, SqliteConnection, SqlitePool};
 use sea_orm::{DbErr, RuntimeErr};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
-/// Units of work at most in one batch: bounds how long the first one waits for its
-/// commit while later ones run.
+/// Units of work at most in one batch (committed or not): bounds how long the first
+/// one waits for its commit while later ones run, and how long the write lock is held.
 const MAX_BATCH: usize = 64;
 
 /// The name of the savepoint every unit of work runs in.
@@ -98,7 +104,7 @@ async fn run(pool: SqlitePool, mut queue: mpsc::UnboundedReceiver<Request>) {
                     }
                 }
             }
-            if batch.waiters.len() < MAX_BATCH {
+            if batch.units < MAX_BATCH {
                 next = queue.try_recv().ok();
             }
         }
@@ -106,23 +112,20 @@ async fn run(pool: SqlitePool, mut queue: mpsc::UnboundedReceiver<Request>) {
     }
 }
 
-/// Lends `batch`'s connection to the unit that asked with `grant`, and gets the batch
-/// back when the unit ends (rolling the unit back if it ended uncommitted).
+/// Lends `batch`'s connection to the unit that asked with `grant` (opening the batch
+/// first if needed), and gets the batch back when the unit ends, rolling the unit back
+/// if it ended uncommitted.
 async fn lend(pool: &SqlitePool, mut batch: Batch, grant: oneshot::Sender<Result<Turn, BackendError>>) -> Batch {
-    if batch.conn.is_none() {
-        match pool.acquire().await {
-            Ok(conn) => batch.conn = Some(conn),
-            Err(error) => {
-                let _ = grant.send(Err(sqlx_error(error)));
-                return batch;
-            }
-        }
+    if let Err(error) = batch.open(pool).await {
+        let _ = grant.send(Err(error));
+        return batch;
     }
+    batch.units += 1;
     let (back, returned) = oneshot::channel();
-    let turn = Turn { batch: Some(batch), back: Some(back) };
+    let turn = Turn { held: Some(Held { batch, back }) };
     let mut batch = match grant.send(Ok(turn)) {
-        Ok(()) => returned.await.expect("a turn hands its batch back when dropped"),
-        Err(Ok(mut turn)) => turn.batch.take().expect("the turn was never used"),
+        Ok(()) => returned.await.expect("a turn hands its batch back when it ends"),
+        Err(Ok(mut turn)) => turn.held.take().expect("the turn was never used").batch,
         Err(Err(_)) => unreachable!("the grant was a turn"),
     };
     batch.end_unit().await;
@@ -131,22 +134,38 @@ async fn lend(pool: &SqlitePool, mut batch: Batch, grant: oneshot::Sender<Result
 
 /// The open batch transaction, and the units waiting for its commit.
 #[derive(Default)]
-struct Batch {
+pub(super) struct Batch {
     conn: Option<PoolConnection<Sqlite>>,
-    /// `BEGIN IMMEDIATE` has been sent and the batch has not ended since.
+    /// The batch transaction is open (`BEGIN IMMEDIATE` succeeded, no end since).
     open: bool,
-    /// The current unit has sent `SAVEPOINT` and not released it.
+    /// The current unit may have a savepoint: set before its first statement is sent,
+    /// cleared once its `RELEASE` succeeded.
     in_unit: bool,
+    /// Units lent the connection in this batch.
+    units: usize,
     /// Units released into the batch, told once its commit is done.
     waiters: Vec<oneshot::Sender<Result<(), BackendError>>>,
 }
 
 impl Batch {
-    fn conn(&mut self) -> &mut SqliteConnection {
+    pub(super) fn conn(&mut self) -> &mut SqliteConnection {
         self.conn.as_mut().expect("a batch in use has its connection")
     }
 
-    /// Rolls back to the savepoint of a unit that ended without committing; if even
+    /// Takes a connection and begins the batch transaction, unless it is open.
+    async fn open(&mut self, pool: &SqlitePool) -> Result<(), BackendError> {
+        if self.conn.is_none() {
+            self.conn = Some(pool.acquire().await.map_err(sqlx_error)?);
+        }
+        if !self.open {
+            sqlx::raw_sql("BEGIN IMMEDIATE").execute(self.conn()).await.map_err(sqlx_error)?;
+            self.open = true;
+            self.units = 0;
+        }
+        Ok(())
+    }
+
+    /// Rolls back to the savepoint of a unit that ended without releasing it; if even
     /// that fails, the whole batch is lost.
     async fn end_unit(&mut self) {
         if !self.in_unit {
@@ -161,6 +180,7 @@ impl Batch {
 
     /// Commits the batch, and tells its units how that went.
     async fn commit(&mut self) -> Result<(), BackendError> {
+        self.in_unit = false;
         if !self.open {
             return Ok(());
         }
@@ -198,51 +218,66 @@ impl Batch {
 /// A unit of work's turn on the writer's connection. Dropping it hands the connection
 /// back to the writer; a unit still open then is rolled back to its savepoint.
 pub(super) struct Turn {
-    batch: Option<Batch>,
-    back: Option<oneshot::Sender<Batch>>,
+    /// `None` while a statement runs, and once ended.
+    held: Option<Held>,
+}
+
+struct Held {
+    batch: Batch,
+    back: oneshot::Sender<Batch>,
+}
+
+/// What a unit's statement does to the unit's savepoint.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Step {
+    /// Runs inside the unit; the first one of a unit also opens its savepoint.
+    Write,
+    /// Ends the unit with `RELEASE`: its writes join the batch.
+    Release,
 }
 
 impl Turn {
-    fn batch(&mut self) -> &mut Batch {
-        self.batch.as_mut().expect("a live turn holds its batch")
+    /// Runs `query` (the unit's next statement, preceded by `SAVEPOINT` if it is the
+    /// first and followed by `RELEASE` if `step` says so) to the end on a task of its
+    /// own, even if the unit is dropped meanwhile.
+    pub(super) async fn fetch_all(
+        &mut self,
+        step: Step,
+        build: impl FnOnce(&'static str, &'static str) -> sqlx::query::Query<'static, Sqlite, sqlx::sqlite::SqliteArguments>,
+    ) -> Result<Vec<SqliteRow>, BackendError> {
+        let mut held = self.held.take().expect("a unit runs one statement at a time");
+        let opening = if held.batch.in_unit { "" } else { "SAVEPOINT unit; " };
+        let closing = if step == Step::Release { "; RELEASE unit" } else { "" };
+        let query = build(opening, closing);
+        held.batch.in_unit = true;
+        let (reply, replied) = oneshot::channel();
+        tokio::spawn(async move {
+            let rows = query.fetch_all(held.batch.conn()).await;
+            if rows.is_ok() && step == Step::Release {
+                held.batch.in_unit = false;
+            }
+            if let Err((held, _)) = reply.send((held, rows)) {
+                let _ = held.back.send(held.batch);
+            }
+        });
+        let (held, rows) = replied.await.map_err(|_| stopped())?;
+        self.held = Some(held);
+        rows.map_err(sqlx_error)
     }
 
-    pub(super) fn conn(&mut self) -> &mut SqliteConnection {
-        self.batch().conn()
+    /// Whether the unit has a savepoint to release.
+    pub(super) fn started(&self) -> bool {
+        self.held.as_ref().is_some_and(|held| held.batch.in_unit)
     }
 
-    /// What the unit's next statement must be preceded by: `BEGIN IMMEDIATE` when no
-    /// batch is open, `SAVEPOINT` when the unit has not started; the unit counts as
-    /// started from here on.
-    pub(super) fn opening(&mut self) -> &'static str {
-        let batch = self.batch();
-        let opening = match (batch.open, batch.in_unit) {
-            (false, _) => "BEGIN IMMEDIATE; SAVEPOINT unit; ",
-            (true, false) => "SAVEPOINT unit; ",
-            (true, true) => "",
-        };
-        batch.open = true;
-        batch.in_unit = true;
-        opening
-    }
-
-    /// Whether the unit has sent a statement, and so has a savepoint to release.
-    pub(super) fn started(&mut self) -> bool {
-        self.batch().in_unit
-    }
-
-    /// After the unit's savepoint was released: the unit is part of the batch, and the
-    /// returned future finishes when the batch is committed (or failed).
+    /// Ends a unit whose writes joined the batch (or that wrote nothing): finishes when
+    /// the batch is committed, or failed.
     pub(super) fn released(mut self) -> impl Future<Output = Result<(), BackendError>> {
-        let batch = self.batch();
-        batch.in_unit = false;
-        let durable = if batch.open {
+        let durable = self.held.as_mut().filter(|held| held.batch.open).map(|held| {
             let (waiter, committed) = oneshot::channel();
-            batch.waiters.push(waiter);
-            Some(committed)
-        } else {
-            None
-        };
+            held.batch.waiters.push(waiter);
+            committed
+        });
         drop(self);
         async move {
             match durable {
@@ -256,16 +291,29 @@ impl Turn {
     /// be read through other connections. The current unit must not have written
     /// anything; it goes on outside any transaction, reading only.
     pub(super) async fn commit_earlier_units(&mut self) -> Result<(), BackendError> {
-        let batch = self.batch();
-        batch.in_unit = false;
-        batch.commit().await
+        let mut held = self.held.take().expect("a unit runs one statement at a time");
+        let (reply, replied) = oneshot::channel();
+        tokio::spawn(async move {
+            let committed = held.batch.commit().await;
+            if let Err((held, _)) = reply.send((held, committed)) {
+                let _ = held.back.send(held.batch);
+            }
+        });
+        let (held, committed) = replied.await.map_err(|_| stopped())?;
+        self.held = Some(held);
+        committed
+    }
+
+    /// Runs a read on the connection, outside the unit's writes.
+    pub(super) fn conn(&mut self) -> &mut SqliteConnection {
+        self.held.as_mut().expect("a unit runs one statement at a time").batch.conn()
     }
 }
 
 impl Drop for Turn {
     fn drop(&mut self) {
-        if let (Some(batch), Some(back)) = (self.batch.take(), self.back.take()) {
-            let _ = back.send(batch);
+        if let Some(held) = self.held.take() {
+            let _ = held.back.send(held.batch);
         }
     }
 }
