@@ -7,8 +7,9 @@ use chrono::TimeDelta;
 use orders_adapters::Store;
 use orders_adapters::tokens::JwtIssuer;
 use orders_core::domain::{
-    Currency, Email, IdempotencyKey, Limit, Order, OrderId, OrderItems, OrderLine, OrderStatus, PageRequest, Product,
-    ProductChanges, Quantity, Refusal, RequestFingerprint, RestockQuantity, Role, Sku, Tier, User, pricing,
+    Currency, Email, IdempotencyKey, Limit, Order, OrderId, OrderItems, OrderLine, OrderRequestLine, OrderStatus,
+    PageRequest, Product, ProductChanges, Quantity, Refusal, RequestFingerprint, RestockQuantity, Role, Sku, Tier,
+    User, pricing,
 };
 use orders_core::ports::{AccessChange, Claim, KeyClaim, StockTake};
 use orders_core::usecases::{
@@ -539,9 +540,9 @@ pub async fn hold_key(store: Store, user: &User, p: &Product, key: &str, hold: D
     };
     let mut unit = ports.orders.begin().await.unwrap();
     assert_eq!(unit.claim_key(&claim).await.unwrap(), Claim::Claimed);
-    let StockTake::Taken(taken) = unit.take_stock(p.id, Quantity::new(1).unwrap()).await.unwrap() else {
-        panic!("stock was taken")
-    };
+    let line = OrderRequestLine { product_id: p.id, quantity: Quantity::new(1).unwrap() };
+    let StockTake::Taken(mut taken) = unit.take_stock(&[line]).await.unwrap() else { panic!("stock was taken") };
+    let taken = taken.remove(0);
     let line_total = pricing::line_total(taken.price.money(), Quantity::new(1).unwrap()).unwrap();
     let order = Order {
         id: claim.order_id,

@@ -5,7 +5,8 @@ use super::MemoryStore;
 use super::state::State;
 use async_trait::async_trait;
 use orders_core::domain::{
-    IdempotencyRecord, Order, OrderId, OrderStatus, ProductId, Quantity, RecordedOutcome, Stock, Timestamp, UserId,
+    IdempotencyRecord, Order, OrderId, OrderRequestLine, OrderStatus, ProductId, Quantity, RecordedOutcome, Stock,
+    Timestamp, UserId,
 };
 use orders_core::ports::{BackendError, Claim, KeyClaim, OrderStore, OrderTx, StockTake, TakenProduct};
 use std::ops::Bound;
@@ -77,15 +78,18 @@ impl OrderTx for MemoryTx {
         Ok(answer)
     }
 
-    async fn take_stock(&mut self, product: ProductId, quantity: Quantity) -> Result<StockTake, BackendError> {
-        let Some(p) = self.state.products.get(&product) else {
-            return Ok(StockTake::Missing);
-        };
-        let Ok(left) = Stock::new(p.stock.units() - quantity.units()) else {
-            return Ok(StockTake::Short { available: p.stock.units() });
-        };
-        let taken = TakenProduct { sku: p.sku.clone(), name: p.name.clone(), price: p.price };
-        self.set_stock(product, left);
+    async fn take_stock(&mut self, lines: &[OrderRequestLine]) -> Result<StockTake, BackendError> {
+        let mut taken = Vec::with_capacity(lines.len());
+        for line in lines {
+            let Some(p) = self.state.products.get(&line.product_id) else {
+                return Ok(StockTake::Missing(line.product_id));
+            };
+            let Ok(left) = Stock::new(p.stock.units() - line.quantity.units()) else {
+                return Ok(StockTake::Short { product_id: line.product_id, available: p.stock.units() });
+            };
+            taken.push(TakenProduct { sku: p.sku.clone(), name: p.name.clone(), price: p.price });
+            self.set_stock(line.product_id, left);
+        }
         Ok(StockTake::Taken(taken))
     }
 

@@ -103,38 +103,6 @@ pub(crate) fn order(row: order::Model, lines: Vec<order_line::Model>) -> Result<
     })
 }
 
-pub(crate) fn order_row(order: &Order) -> order::ActiveModel {
-    order::ActiveModel {
-        id: Set(order.id.as_uuid()),
-        user_id: Set(order.user_id.as_uuid()),
-        status: Set(order.status.as_str().to_owned()),
-        currency: Set(order.currency.as_str().to_owned()),
-        subtotal_cents: Set(order.totals.subtotal.cents()),
-        discount_cents: Set(order.totals.discount.cents()),
-        total_cents: Set(order.totals.total.cents()),
-        created_at: Set(order.created_at),
-        cancelled_at: Set(order.cancelled_at),
-    }
-}
-
-pub(crate) fn order_line_rows(order: &Order) -> Vec<order_line::ActiveModel> {
-    order
-        .lines
-        .iter()
-        .zip(0..)
-        .map(|(line, line_no)| order_line::ActiveModel {
-            order_id: Set(order.id.as_uuid()),
-            line_no: Set(line_no),
-            product_id: Set(line.product_id.as_uuid()),
-            sku: Set(line.sku.as_str().to_owned()),
-            name: Set(line.name.as_str().to_owned()),
-            quantity: Set(line.quantity.units()),
-            unit_price_cents: Set(line.unit_price.cents()),
-            line_total_cents: Set(line.line_total.cents()),
-        })
-        .collect()
-}
-
 const PLACED: &str = "placed";
 const PRODUCT_NOT_FOUND: &str = "product_not_found";
 const OUT_OF_STOCK: &str = "out_of_stock";

@@ -16,6 +16,16 @@ const SQLITE_BUSY_CODES: [&str; 5] = ["5", "6", "261", "517", "262"];
 pub(crate) const POSTGRES_LOCK_TIMEOUT: &str = "55P03";
 const POSTGRES_RETRYABLE: [&str; 8] = ["57P03", "57P01", "57P02", "53300", "55P03", "40P01", "40001", "57014"];
 
+/// A plain sqlx error (from code below SeaORM) in the ports' terms.
+pub(crate) fn sqlx_error(error: sqlx::Error) -> BackendError {
+    shared_sqlx_error(&std::sync::Arc::new(error))
+}
+
+/// `error`, shared by several callers that each report it.
+pub(crate) fn shared_sqlx_error(error: &std::sync::Arc<sqlx::Error>) -> BackendError {
+    db_error(DbErr::Exec(RuntimeErr::SqlxError(std::sync::Arc::clone(error))))
+}
+
 pub(crate) fn db_error(error: DbErr) -> BackendError {
     if is_unavailable(&error) { BackendError::unavailable(error) } else { BackendError::failed(error) }
 }

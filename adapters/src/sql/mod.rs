@@ -14,6 +14,7 @@ mod idempotency;
 mod login_attempts;
 mod migrations;
 mod orders;
+mod postgres_orders;
 mod products;
 mod sqlite_orders;
 mod sqlite_writer;

@@ -3,19 +3,18 @@
 
 use super::SqlStore;
 use super::convert;
-use super::entities::{idempotency_key, order, order_line, product};
-use super::errors::{POSTGRES_LOCK_TIMEOUT, database_code, db_error};
+use super::entities::{idempotency_key, order, order_line};
+use super::errors::{POSTGRES_LOCK_TIMEOUT, database_code, db_error, sqlx_error};
+use super::postgres_orders::PostgresTx;
 use super::sqlite_orders::SqliteTx;
 use async_trait::async_trait;
-use orders_core::domain::{Order, OrderId, OrderStatus, ProductId, Quantity, RecordedOutcome, Timestamp, UserId};
-use orders_core::ports::{BackendError, Claim, KeyClaim, OrderStore, OrderTx, StockTake, TakenProduct};
+use orders_core::domain::{Order, OrderId, UserId};
+use orders_core::ports::{BackendError, Claim, KeyClaim, OrderStore, OrderTx};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    Statement, TryInsertResult, Value,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TryInsertResult,
 };
 use std::collections::HashMap;
-use std::fmt::Write as _;
 use std::time::Duration;
 use uuid::Uuid;
 
@@ -29,7 +28,8 @@ impl OrderStore for SqlStore {
         if let Some(writer) = &self.sqlite_writer {
             return Ok(Box::new(SqliteTx::new(writer.unit_turn().await?)));
         }
-        Ok(Box::new(SqlTx { txn: self.begin_write().await? }))
+        let conn = self.db.get_postgres_connection_pool().acquire().await.map_err(sqlx_error)?;
+        Ok(Box::new(PostgresTx::new(conn)))
     }
 
     async fn by_id(&self, id: OrderId) -> Result<Option<Order>, BackendError> {
@@ -101,139 +101,6 @@ impl OrderStore for SqlStore {
             })
             .collect()
     }
-}
-
-/// A unit of work on PostgreSQL: a transaction, rolled back if dropped uncommitted.
-struct SqlTx {
-    txn: DatabaseTransaction,
-}
-
-#[async_trait]
-impl OrderTx for SqlTx {
-    async fn claim_key(&mut self, claim: &KeyClaim) -> Result<Claim, BackendError> {
-        let row = convert::idempotency_row(
-            claim.user,
-            claim.key.as_str(),
-            &claim.fingerprint,
-            &RecordedOutcome::Placed(claim.order_id),
-            claim.at,
-        );
-        claim_key(&self.txn, claim, row).await
-    }
-
-    async fn take_stock(&mut self, product: ProductId, quantity: Quantity) -> Result<StockTake, BackendError> {
-        let taken = product::Entity::update_many()
-            .col_expr(product::Column::Stock, Expr::col(product::Column::Stock).sub(quantity.units()))
-            .filter(product::Column::Id.eq(product.as_uuid()))
-            .filter(product::Column::Stock.gte(quantity.units()))
-            .exec_with_returning(&self.txn)
-            .await
-            .map_err(db_error)?;
-        if let Some(row) = taken.into_iter().next() {
-            let product = convert::product(row)?;
-            return Ok(StockTake::Taken(TakenProduct { sku: product.sku, name: product.name, price: product.price }));
-        }
-        let available: Option<i64> = product::Entity::find_by_id(product.as_uuid())
-            .select_only()
-            .column(product::Column::Stock)
-            .into_tuple()
-            .one(&self.txn)
-            .await
-            .map_err(db_error)?;
-        Ok(available.map_or(StockTake::Missing, |available| StockTake::Short { available }))
-    }
-
-    async fn insert_order(&mut self, order: &Order) -> Result<(), BackendError> {
-        if self.txn.get_database_backend() == DbBackend::Postgres {
-            self.txn.execute_raw(insert_order_statement(order)).await.map_err(db_error)?;
-            return Ok(());
-        }
-        order::Entity::insert(convert::order_row(order)).exec_without_returning(&self.txn).await.map_err(db_error)?;
-        order_line::Entity::insert_many(convert::order_line_rows(order))
-            .exec_without_returning(&self.txn)
-            .await
-            .map_err(db_error)?;
-        Ok(())
-    }
-
-    async fn mark_cancelled(&mut self, order: OrderId, at: Timestamp) -> Result<bool, BackendError> {
-        let result = order::Entity::update_many()
-            .col_expr(order::Column::Status, Expr::value(OrderStatus::Cancelled.as_str()))
-            .col_expr(order::Column::CancelledAt, Expr::value(at))
-            .filter(order::Column::Id.eq(order.as_uuid()))
-            .filter(order::Column::Status.eq(OrderStatus::Placed.as_str()))
-            .exec(&self.txn)
-            .await
-            .map_err(db_error)?;
-        Ok(result.rows_affected == 1)
-    }
-
-    async fn return_stock(&mut self, product: ProductId, quantity: Quantity) -> Result<(), BackendError> {
-        let result = product::Entity::update_many()
-            .col_expr(product::Column::Stock, Expr::col(product::Column::Stock).add(quantity.units()))
-            .filter(product::Column::Id.eq(product.as_uuid()))
-            .exec(&self.txn)
-            .await
-            .map_err(db_error)?;
-        if result.rows_affected != 1 {
-            return Err(BackendError::failed(format!("product {product} of a placed order has vanished")));
-        }
-        Ok(())
-    }
-
-    async fn commit(self: Box<Self>) -> Result<(), BackendError> {
-        self.txn.commit().await.map_err(db_error)
-    }
-}
-
-/// PostgreSQL: the order and its lines in one statement (one round trip).
-fn insert_order_statement(order: &Order) -> Statement {
-    let mut sql = String::from(
-        "WITH placed AS (INSERT INTO orders (id, user_id, status, currency, subtotal_cents, discount_cents, \
-         total_cents, created_at, cancelled_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)) \
-         INSERT INTO order_lines (order_id, line_no, product_id, sku, name, quantity, unit_price_cents, \
-         line_total_cents) VALUES ",
-    );
-    let mut values: Vec<Value> = vec![
-        order.id.as_uuid().into(),
-        order.user_id.as_uuid().into(),
-        order.status.as_str().into(),
-        order.currency.as_str().into(),
-        order.totals.subtotal.cents().into(),
-        order.totals.discount.cents().into(),
-        order.totals.total.cents().into(),
-        order.created_at.into(),
-        order.cancelled_at.into(),
-    ];
-    for (line, line_no) in order.lines.iter().zip(0_i32..) {
-        let n = values.len();
-        if line_no > 0 {
-            sql.push_str(", ");
-        }
-        let _ = write!(
-            sql,
-            "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-            n + 1,
-            n + 2,
-            n + 3,
-            n + 4,
-            n + 5,
-            n + 6,
-            n + 7,
-            n + 8
-        );
-        values.extend([
-            order.id.as_uuid().into(),
-            line_no.into(),
-            line.product_id.as_uuid().into(),
-            line.sku.as_str().into(),
-            line.name.as_str().into(),
-            line.quantity.units().into(),
-            line.unit_price.cents().into(),
-            line.line_total.cents().into(),
-        ]);
-    }
-    Statement::from_sql_and_values(DbBackend::Postgres, sql, values)
 }
 
 /// Inserts `row` under `claim`'s key unless the key exists; then reads what is there.

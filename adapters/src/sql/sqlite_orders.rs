@@ -6,15 +6,22 @@
 
 use super::convert;
 use super::entities::idempotency_key;
-use super::sqlite_writer::{Step, Turn, sqlx_error};
-use orders_core::domain::{Order, OrderId, Price, ProductId, ProductName, Quantity, RecordedOutcome, Sku, Timestamp};
+use super::errors::sqlx_error;
+use super::sqlite_writer::{Step, Turn};
+use orders_core::domain::{
+    Order, OrderId, OrderRequestLine, Price, ProductId, ProductName, Quantity, RecordedOutcome, Sku, Timestamp,
+};
 use orders_core::ports::{BackendError, Claim, KeyClaim, OrderTx, StockTake, TakenProduct};
 use sea_orm::sqlx::query::Query;
 use sea_orm::sqlx::sqlite::SqliteArguments;
 use sea_orm::sqlx::{self, AssertSqlSafe, Row, Sqlite};
+use std::collections::HashMap;
+use uuid::Uuid;
 
-const TAKE_STOCK: &str =
-    "UPDATE products SET stock = stock - ?1 WHERE id = ?2 AND stock >= ?1 RETURNING sku, name, price_cents";
+/// After a `wanted(id, quantity)` table of the lines.
+const TAKE_STOCK: &str = "UPDATE products SET stock = stock - wanted.quantity FROM wanted \
+                          WHERE products.id = wanted.id AND products.stock >= wanted.quantity \
+                          RETURNING id, sku, name, price_cents";
 // What changed is read from RETURNING rows: in a batch of statements, sqlx's
 // rows-affected count also counts what the opening statements report.
 const RETURN_STOCK: &str = "UPDATE products SET stock = stock + ?1 WHERE id = ?2 RETURNING 1";
@@ -100,29 +107,46 @@ impl OrderTx for SqliteTx {
         Ok(Claim::Existing(convert::idempotency_record(model)?))
     }
 
-    async fn take_stock(&mut self, product: ProductId, quantity: Quantity) -> Result<StockTake, BackendError> {
-        let taken = self
+    /// One statement for all lines: SQLite has no row locks, and the unit holds the
+    /// write lock.
+    async fn take_stock(&mut self, lines: &[OrderRequestLine]) -> Result<StockTake, BackendError> {
+        let values = vec!["(?, ?)"; lines.len()].join(", ");
+        let sql = format!("WITH wanted(id, quantity) AS (VALUES {values}) {TAKE_STOCK}");
+        let rows = self
             .turn
             .fetch_all(Step::Write, |opening, closing| {
-                statement(opening, TAKE_STOCK, closing).bind(quantity.units()).bind(product.as_uuid())
+                lines.iter().fold(statement(opening, &sql, closing), |query, line| {
+                    query.bind(line.product_id.as_uuid()).bind(line.quantity.units())
+                })
             })
             .await?;
-        if let Some(row) = taken.first() {
-            let sku: String = row.try_get(0).map_err(sqlx_error)?;
-            let name: String = row.try_get(1).map_err(sqlx_error)?;
-            let price: i64 = row.try_get(2).map_err(sqlx_error)?;
-            return Ok(StockTake::Taken(TakenProduct {
+        let mut taken = HashMap::with_capacity(rows.len());
+        for row in rows {
+            let id: Uuid = row.try_get(0).map_err(sqlx_error)?;
+            let (sku, name, price): (String, String, i64) = (
+                row.try_get(1).map_err(sqlx_error)?,
+                row.try_get(2).map_err(sqlx_error)?,
+                row.try_get(3).map_err(sqlx_error)?,
+            );
+            let product = TakenProduct {
                 sku: stored(Sku::parse(&sku), "products.sku")?,
                 name: stored(ProductName::parse(&name), "products.name")?,
                 price: stored(Price::from_cents(price), "products.price_cents")?,
-            }));
+            };
+            taken.insert(ProductId::from_uuid(id), product);
         }
-        let available: Option<i64> = sqlx::query_scalar(STOCK_OF)
-            .bind(product.as_uuid())
-            .fetch_optional(self.turn.conn())
-            .await
-            .map_err(sqlx_error)?;
-        Ok(available.map_or(StockTake::Missing, |available| StockTake::Short { available }))
+        if let Some(unserved) = lines.iter().find(|l| !taken.contains_key(&l.product_id)) {
+            let id = unserved.product_id;
+            let available: Option<i64> = sqlx::query_scalar(STOCK_OF)
+                .bind(id.as_uuid())
+                .fetch_optional(self.turn.conn())
+                .await
+                .map_err(sqlx_error)?;
+            return Ok(
+                available.map_or(StockTake::Missing(id), |available| StockTake::Short { product_id: id, available })
+            );
+        }
+        Ok(StockTake::Taken(lines.iter().map(|l| taken.remove(&l.product_id).expect("checked above")).collect()))
     }
 
     async fn insert_order(&mut self, order: &Order) -> Result<(), BackendError> {

@@ -19,12 +19,11 @@
 //! write is done, so they never wait behind a stream of orders on SQLite's busy timer.
 //! Other processes on the same file wait through the busy timeout as before.
 
-use super::errors::db_error;
+use super::errors::{shared_sqlx_error, sqlx_error};
 use orders_core::ports::BackendError;
 use sea_orm::sqlx::pool::PoolConnection;
 use sea_orm::sqlx::sqlite::SqliteRow;
 use sea_orm::sqlx::{self, Sqlite, SqliteConnection, SqlitePool};
-use sea_orm::{DbErr, RuntimeErr};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
@@ -72,14 +71,6 @@ impl SqliteWriter {
 
 fn stopped() -> BackendError {
     BackendError::unavailable("the SQLite writer has stopped")
-}
-
-pub(super) fn sqlx_error(error: sqlx::Error) -> BackendError {
-    shared_sqlx_error(&Arc::new(error))
-}
-
-fn shared_sqlx_error(error: &Arc<sqlx::Error>) -> BackendError {
-    db_error(DbErr::Exec(RuntimeErr::SqlxError(Arc::clone(error))))
 }
 
 /// Exclusive use of SQLite's write lock within this process while it lives.

@@ -3,7 +3,9 @@
 
 use super::BackendError;
 use super::idempotency::{Claim, KeyClaim};
-use crate::domain::{Order, OrderId, Price, ProductId, ProductName, Quantity, Sku, Timestamp, UserId};
+use crate::domain::{
+    Order, OrderId, OrderRequestLine, Price, ProductId, ProductName, Quantity, Sku, Timestamp, UserId,
+};
 use async_trait::async_trait;
 
 /// A product's details as they were when its stock was taken.
@@ -17,12 +19,13 @@ pub struct TakenProduct {
 /// What [`OrderTx::take_stock`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StockTake {
-    /// The stock went down by the quantity.
-    Taken(TakenProduct),
-    /// No such product; nothing changed.
-    Missing,
-    /// Fewer than the quantity are in stock; nothing changed.
-    Short { available: i64 },
+    /// Every line's stock went down by its quantity; each line's product as it was,
+    /// in the order of the lines.
+    Taken(Vec<TakenProduct>),
+    /// No product has this id.
+    Missing(ProductId),
+    /// Fewer units of this product are in stock than its line asks for.
+    Short { product_id: ProductId, available: i64 },
 }
 
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
@@ -52,10 +55,13 @@ pub trait OrderTx: Send {
     /// another unit that holds it has not finished within the store's wait limit.
     async fn claim_key(&mut self, claim: &KeyClaim) -> Result<Claim, BackendError>;
 
-    /// Takes `quantity` units of `product` if that many are in stock, in one
-    /// conditional step that never lets stock go below zero whatever the concurrency.
-    /// `Missing` or `Short` change nothing.
-    async fn take_stock(&mut self, product: ProductId, quantity: Quantity) -> Result<StockTake, BackendError>;
+    /// Takes each line's quantity of its product if that many are in stock, with
+    /// conditional steps that never let stock go below zero whatever the concurrency,
+    /// locking products in the order of `lines` (core passes them in product-id order,
+    /// one order for every unit, so that concurrent units cannot deadlock). `Missing`
+    /// or `Short` names the first line that cannot be served; the unit may then hold
+    /// other lines' stock and must be dropped.
+    async fn take_stock(&mut self, lines: &[OrderRequestLine]) -> Result<StockTake, BackendError>;
 
     /// Stores `order` with its lines.
     async fn insert_order(&mut self, order: &Order) -> Result<(), BackendError>;

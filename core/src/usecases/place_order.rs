@@ -1,6 +1,6 @@
 //! Placing an order: the rules of API.md "Placing an order", in one unit of work.
 //!
-//! Stock is taken line by line in product-id order with conditional decrements, so
+//! Stock is taken in product-id order with conditional decrements, so
 //! concurrent orders never oversell and never deadlock; the order is stored in the same
 //! unit, and only then is anything committed. With an idempotency key, the key is
 //! claimed in that unit too, so an order never exists without its key or a key without
@@ -12,7 +12,7 @@ use crate::domain::{
     IdempotencyKey, IdempotencyRecord, Order, OrderId, OrderItems, OrderLine, OrderStatus, ProductId, RecordedOutcome,
     Refusal, RequestFingerprint, User,
 };
-use crate::ports::{BackendError, Claim, KeyClaim, OrderTx, StockTake};
+use crate::ports::{BackendError, Claim, KeyClaim, OrderTx, StockTake, TakenProduct};
 use std::collections::HashMap;
 
 /// A placed order, and whether it was placed by an earlier request with the same key.
@@ -95,22 +95,20 @@ impl Service {
         items: &OrderItems,
         claim: Option<&KeyClaim>,
     ) -> Result<Result<Order, Failure>, BackendError> {
-        let mut taken = HashMap::with_capacity(items.lines().len());
-        for line in items.in_product_order() {
-            match tx.take_stock(line.product_id, line.quantity).await? {
-                StockTake::Taken(product) => {
-                    taken.insert(line.product_id, product);
-                }
-                StockTake::Missing => return Ok(Err(Failure::Missing(line.product_id))),
-                StockTake::Short { available } => {
-                    return Ok(Err(Failure::Short {
-                        product_id: line.product_id,
-                        requested: line.quantity.units(),
-                        available,
-                    }));
-                }
+        let in_order = items.in_product_order();
+        let products = match tx.take_stock(&in_order).await? {
+            StockTake::Taken(products) => products,
+            StockTake::Missing(product_id) => return Ok(Err(Failure::Missing(product_id))),
+            StockTake::Short { product_id, available } => {
+                let requested = in_order.iter().find(|l| l.product_id == product_id).map_or(0, |l| l.quantity.units());
+                return Ok(Err(Failure::Short { product_id, requested, available }));
             }
+        };
+        if products.len() != in_order.len() {
+            let (taken, asked) = (products.len(), in_order.len());
+            return Err(BackendError::failed(format!("the store took the stock of {taken} lines out of {asked}")));
         }
+        let mut taken: HashMap<ProductId, TakenProduct> = in_order.iter().map(|l| l.product_id).zip(products).collect();
         let mut lines = Vec::with_capacity(taken.len());
         for line in items.lines() {
             let product = taken.remove(&line.product_id).expect("every line's stock was taken");

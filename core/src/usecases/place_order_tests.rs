@@ -1,21 +1,32 @@
 //! Orchestration of `place_order`, with every port mocked.
 
 use super::*;
-use crate::domain::{IdempotencyKey, Product, Role, Tier};
+use crate::domain::{IdempotencyKey, OrderRequestLine, Product, Role, Tier};
 use crate::ports::{MockOrderTx, TakenProduct};
 use crate::usecases::test_support::*;
 use mockall::Sequence;
 use mockall::predicate::eq;
 
-fn taken(product: &Product) -> StockTake {
-    StockTake::Taken(TakenProduct { sku: product.sku.clone(), name: product.name.clone(), price: product.price })
+/// `take_stock` serving every line it is given from `products`.
+fn takes(products: &[&Product]) -> impl FnOnce(&[OrderRequestLine]) -> StockTake + Send + 'static {
+    let products: Vec<Product> = products.iter().map(|p| (*p).clone()).collect();
+    move |lines| {
+        StockTake::Taken(
+            lines
+                .iter()
+                .map(|line| {
+                    let p = products.iter().find(|p| p.id == line.product_id).expect("a known product");
+                    TakenProduct { sku: p.sku.clone(), name: p.name.clone(), price: p.price }
+                })
+                .collect(),
+        )
+    }
 }
 
-/// A unit of work whose `take_stock` answers from `takes`, expecting `commits` commits.
-fn tx(takes: Vec<(ProductId, StockTake)>, commits: usize) -> MockOrderTx {
+/// A unit of work whose `take_stock` answers with `answer`, expecting `commits` commits.
+fn tx(answer: impl FnOnce(&[OrderRequestLine]) -> StockTake + Send + 'static, commits: usize) -> MockOrderTx {
     let mut tx = MockOrderTx::new();
-    let takes: HashMap<_, _> = takes.into_iter().collect();
-    tx.expect_take_stock().returning(move |id, _| Ok(takes[&id].clone()));
+    tx.expect_take_stock().return_once(move |lines| Ok(answer(lines)));
     tx.expect_insert_order().times(commits).returning(|_| Ok(()));
     tx.expect_commit().times(commits).returning(|| Ok(()));
     tx
@@ -33,7 +44,7 @@ fn key(raw: &str) -> Option<IdempotencyKey> {
 async fn places_an_order_with_snapshots_in_the_customers_line_order() {
     let (a, b) = (product("A", 250, 5), product("B", 1999, 5));
     let mut ports = MockPorts::new();
-    begins(&mut ports, tx(vec![(a.id, taken(&a)), (b.id, taken(&b))], 1));
+    begins(&mut ports, tx(takes(&[&a, &b]), 1));
     let customer = user(Tier::Standard, Role::Customer);
 
     let placed = ports.service().place_order(&customer, &items(&[(&b, 3), (&a, 1)]), None).await.unwrap();
@@ -54,15 +65,12 @@ async fn places_an_order_with_snapshots_in_the_customers_line_order() {
 async fn stock_is_taken_in_product_id_order_whatever_the_request_order() {
     let (a, b, c) = (product("A", 1, 5), product("B", 1, 5), product("C", 1, 5));
     let mut tx = MockOrderTx::new();
-    let mut sequence = Sequence::new();
-    for p in [&a, &b, &c] {
-        let take = taken(p);
-        tx.expect_take_stock()
-            .with(eq(p.id), mockall::predicate::always())
-            .times(1)
-            .in_sequence(&mut sequence)
-            .return_once(move |_, _| Ok(take));
-    }
+    let in_id_order = [a.id, b.id, c.id];
+    let serve = takes(&[&a, &b, &c]);
+    tx.expect_take_stock()
+        .withf(move |lines: &[OrderRequestLine]| lines.iter().map(|l| l.product_id).eq(in_id_order))
+        .times(1)
+        .return_once(move |lines| Ok(serve(lines)));
     tx.expect_insert_order().returning(|_| Ok(()));
     tx.expect_commit().returning(|| Ok(()));
     let mut ports = MockPorts::new();
@@ -75,7 +83,7 @@ async fn stock_is_taken_in_product_id_order_whatever_the_request_order() {
 async fn the_premium_discount_uses_the_tier_the_customer_has_at_placement() {
     let a = product("A", 1005, 5);
     let mut ports = MockPorts::new();
-    begins(&mut ports, tx(vec![(a.id, taken(&a))], 1));
+    begins(&mut ports, tx(takes(&[&a]), 1));
     let premium = user(Tier::Premium, Role::Customer);
     let order = ports.service().place_order(&premium, &items(&[(&a, 1)]), None).await.unwrap().order;
     assert_eq!(
@@ -88,7 +96,7 @@ async fn the_premium_discount_uses_the_tier_the_customer_has_at_placement() {
 async fn a_missing_product_stops_placement_before_any_write_and_nothing_is_committed() {
     let a = product("A", 1, 5);
     let mut ports = MockPorts::new();
-    begins(&mut ports, tx(vec![(a.id, StockTake::Missing)], 0));
+    begins(&mut ports, tx(move |_| StockTake::Missing(a.id), 0));
     ports.products.expect_by_ids().returning(|_| Ok(vec![]));
     let customer = user(Tier::Standard, Role::Customer);
     let result = ports.service().place_order(&customer, &items(&[(&a, 1)]), None).await;
@@ -102,7 +110,8 @@ async fn a_missing_product_stops_placement_before_any_write_and_nothing_is_commi
 async fn out_of_stock_on_the_second_line_commits_nothing_and_names_the_line() {
     let (first, second) = (product("A", 1, 5), product("B", 1, 1));
     let mut ports = MockPorts::new();
-    begins(&mut ports, tx(vec![(first.id, taken(&first)), (second.id, StockTake::Short { available: 1 })], 0));
+    let short = second.id;
+    begins(&mut ports, tx(move |_| StockTake::Short { product_id: short, available: 1 }, 0));
     let (f, s) = (first.clone(), second.clone());
     ports.products.expect_by_ids().returning(move |_| Ok(vec![f.clone(), s.clone()]));
     let customer = user(Tier::Standard, Role::Customer);
@@ -118,7 +127,8 @@ async fn out_of_stock_on_the_second_line_commits_nothing_and_names_the_line() {
 async fn a_missing_product_wins_over_a_short_one_and_the_first_missing_in_request_order_is_named() {
     let (short, gone, also_gone) = (product("A", 1, 0), product("B", 1, 0), product("C", 1, 0));
     let mut ports = MockPorts::new();
-    begins(&mut ports, tx(vec![(short.id, StockTake::Short { available: 0 })], 0));
+    let short_id = short.id;
+    begins(&mut ports, tx(move |_| StockTake::Short { product_id: short_id, available: 0 }, 0));
     let existing = short.clone();
     ports.products.expect_by_ids().returning(move |_| Ok(vec![existing.clone()]));
     let customer = user(Tier::Standard, Role::Customer);
@@ -133,7 +143,7 @@ async fn a_missing_product_wins_over_a_short_one_and_the_first_missing_in_reques
 #[tokio::test]
 async fn the_key_is_claimed_in_the_unit_of_work_with_the_order_it_places() {
     let a = product("A", 100, 5);
-    let mut unit = tx(vec![(a.id, taken(&a))], 0);
+    let mut unit = tx(takes(&[&a]), 0);
     let mut sequence = Sequence::new();
     unit.expect_claim_key()
         .withf(|claim| claim.key.as_str() == "k1" && claim.at == fixed_now())
@@ -207,7 +217,8 @@ async fn a_refusal_under_a_key_is_remembered_and_replayed_later() {
     let request = items(&[(&a, 2)]);
     let out_of_stock = Refusal::OutOfStock { product_id: a.id, requested: 2, available: 0 };
 
-    let mut unit = tx(vec![(a.id, StockTake::Short { available: 0 })], 0);
+    let a_id = a.id;
+    let mut unit = tx(move |_| StockTake::Short { product_id: a_id, available: 0 }, 0);
     unit.expect_claim_key().returning(|_| Ok(Claim::Claimed));
     let mut ports = MockPorts::new();
     begins(&mut ports, unit);
@@ -238,11 +249,7 @@ async fn a_refusal_under_a_key_is_remembered_and_replayed_later() {
 async fn a_store_failure_mid_way_commits_nothing() {
     let (a, b) = (product("A", 1, 5), product("B", 1, 5));
     let mut unit = MockOrderTx::new();
-    let take_a = taken(&a);
-    unit.expect_take_stock().with(eq(a.id), mockall::predicate::always()).return_once(move |_, _| Ok(take_a));
-    unit.expect_take_stock()
-        .with(eq(b.id), mockall::predicate::always())
-        .returning(|_, _| Err(BackendError::unavailable("connection reset")));
+    unit.expect_take_stock().returning(|_| Err(BackendError::unavailable("connection reset")));
     unit.expect_commit().times(0);
     let mut ports = MockPorts::new();
     begins(&mut ports, unit);
