@@ -46,8 +46,12 @@ impl PostgresTx {
         Self { conn: Some(conn), begun: false, committed: false, taken: HashMap::new(), pending: None }
     }
 
-    fn conn(&mut self) -> &mut PgConnection {
+    fn pooled(&mut self) -> &mut PoolConnection<Postgres> {
         self.conn.as_mut().expect("the connection is held until the unit is dropped")
+    }
+
+    fn conn(&mut self) -> &mut PgConnection {
+        self.pooled()
     }
 
     /// Runs `sql` (simple protocol, no parameters), and returns the rows it produced.
@@ -60,8 +64,16 @@ impl PostgresTx {
         self.begun = true;
         match self.run(format!("BEGIN; EXECUTE {PREPARED}; {sql}")).await {
             Err(error) if has_code(&error, UNDEFINED_PREPARED_STATEMENT) => {
-                self.run(format!("ROLLBACK; {PREPARE}")).await.map_err(sqlx_error)?;
-                self.run(format!("BEGIN; {sql}")).await.map_err(sqlx_error)
+                let prepared = match self.run(format!("ROLLBACK; {PREPARE}")).await {
+                    Ok(_) => self.run(format!("BEGIN; {sql}")).await,
+                    Err(error) => Err(error),
+                };
+                if prepared.is_err() {
+                    // Prepared statements outlive a failed batch: some may now exist
+                    // without the marker, so this connection must not be reused.
+                    self.pooled().close_on_drop();
+                }
+                prepared.map_err(sqlx_error)
             }
             other => other.map_err(sqlx_error),
         }
@@ -188,7 +200,12 @@ impl OrderTx for PostgresTx {
             let id = unserved.product_id;
             let stock = self.simple(&format!("SELECT stock FROM products WHERE id = {}", uuid(id.as_uuid()))).await?;
             return Ok(match stock.first() {
-                Some(row) => StockTake::Short { product_id: id, available: row.try_get(0).map_err(sqlx_error)? },
+                Some(row) => {
+                    // Read after the decrement failed: a restock may have come in
+                    // between, and the answer must still explain the refusal.
+                    let available: i64 = row.try_get(0).map_err(sqlx_error)?;
+                    StockTake::Short { product_id: id, available: available.min(unserved.quantity.units() - 1) }
+                }
                 None => StockTake::Missing(id),
             });
         }
