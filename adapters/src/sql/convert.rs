@@ -2,14 +2,17 @@
 //! backend failure naming the table and column: the database holds what it must not.
 
 use super::entities::{idempotency_key, order, order_line, product, user};
+use super::errors::sqlx_error;
 use orders_core::domain::PriceOverflow;
 use orders_core::domain::{
     Currency, Email, FullName, IdempotencyRecord, Invalid, Money, Order, OrderId, OrderLine, OrderStatus, PasswordHash,
     Price, Product, ProductId, ProductName, Quantity, RecordedOutcome, Refusal, RequestFingerprint, Role, Sku, Stock,
     Tier, Timestamp, Totals, User, UserId,
 };
-use orders_core::ports::BackendError;
+use orders_core::ports::{BackendError, TakenProduct};
 use sea_orm::ActiveValue::Set;
+use sea_orm::sqlx::{ColumnIndex, Decode, Row, Type};
+use uuid::Uuid;
 
 fn stored<T>(value: Result<T, Invalid>, column: &str) -> Result<T, BackendError> {
     value.map_err(|invalid| BackendError::failed(format!("stored {column} is invalid: {invalid}")))
@@ -156,4 +159,25 @@ pub(crate) fn idempotency_record(row: idempotency_key::Model) -> Result<Idempote
         other => return Err(BackendError::failed(format!("stored idempotency outcome {other:?} is unknown"))),
     };
     Ok(IdempotencyRecord { fingerprint: RequestFingerprint::from_stored(row.fingerprint), outcome })
+}
+
+/// A product whose stock a unit took, from a row of `id, sku, name, price_cents`.
+pub(crate) fn taken_product<R>(row: &R) -> Result<(ProductId, TakenProduct), BackendError>
+where
+    R: Row,
+    usize: ColumnIndex<R>,
+    for<'r> Uuid: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
+{
+    let id: Uuid = row.try_get(0).map_err(sqlx_error)?;
+    let sku: String = row.try_get(1).map_err(sqlx_error)?;
+    let name: String = row.try_get(2).map_err(sqlx_error)?;
+    let price: i64 = row.try_get(3).map_err(sqlx_error)?;
+    let product = TakenProduct {
+        sku: stored(Sku::parse(&sku), "products.sku")?,
+        name: stored(ProductName::parse(&name), "products.name")?,
+        price: stored(Price::from_cents(price), "products.price_cents")?,
+    };
+    Ok((ProductId::from_uuid(id), product))
 }

@@ -26,10 +26,10 @@ pub const KEY_WAIT: Duration = Duration::from_secs(2);
 impl OrderStore for SqlStore {
     async fn begin(&self) -> Result<Box<dyn OrderTx>, BackendError> {
         if let Some(writer) = &self.sqlite_writer {
-            return Ok(Box::new(SqliteTx::new(writer.unit_turn().await?)));
+            return Ok(Box::new(SqliteTx::new(writer.unit_turn().await?, self.db.clone())));
         }
         let conn = self.db.get_postgres_connection_pool().acquire().await.map_err(sqlx_error)?;
-        Ok(Box::new(PostgresTx::new(conn)))
+        Ok(Box::new(PostgresTx::new(conn, self.db.clone())))
     }
 
     async fn by_id(&self, id: OrderId) -> Result<Option<Order>, BackendError> {
@@ -131,6 +131,12 @@ pub(super) async fn claim_key(
     if matches!(inserted, TryInsertResult::Inserted(n) if n > 0) {
         return Ok(Claim::Claimed);
     }
+    recorded_claim(conn, claim).await
+}
+
+/// What is recorded under `claim`'s key, which a unit's insert found taken (and
+/// committed, so any connection can read it).
+pub(super) async fn recorded_claim(conn: &impl ConnectionTrait, claim: &KeyClaim) -> Result<Claim, BackendError> {
     let existing = idempotency_key::Entity::find_by_id((claim.user.as_uuid(), claim.key.as_str().to_owned()))
         .one(conn)
         .await

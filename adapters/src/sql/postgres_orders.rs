@@ -16,12 +16,11 @@
 
 use super::KEY_WAIT;
 use super::convert;
-use super::entities::idempotency_key;
 use super::errors::{POSTGRES_LOCK_TIMEOUT, sqlx_error};
-use orders_core::domain::{
-    Order, OrderId, OrderRequestLine, Price, ProductId, ProductName, Quantity, RecordedOutcome, Sku, Timestamp,
-};
+use super::orders::recorded_claim;
+use orders_core::domain::{Order, OrderId, OrderRequestLine, ProductId, Quantity, RecordedOutcome, Timestamp};
 use orders_core::ports::{BackendError, Claim, KeyClaim, OrderTx, StockTake, TakenProduct};
+use sea_orm::DatabaseConnection;
 use sea_orm::sqlx::pool::PoolConnection;
 use sea_orm::sqlx::postgres::PgRow;
 use sea_orm::sqlx::{self, AssertSqlSafe, PgConnection, Postgres, Row};
@@ -32,6 +31,8 @@ use uuid::Uuid;
 pub(super) struct PostgresTx {
     /// `None` only once dropped.
     conn: Option<PoolConnection<Postgres>>,
+    /// The store's pool, to read what a taken idempotency key recorded.
+    db: DatabaseConnection,
     /// `BEGIN` has been sent.
     begun: bool,
     committed: bool,
@@ -42,8 +43,8 @@ pub(super) struct PostgresTx {
 }
 
 impl PostgresTx {
-    pub(super) fn new(conn: PoolConnection<Postgres>) -> Self {
-        Self { conn: Some(conn), begun: false, committed: false, taken: HashMap::new(), pending: None }
+    pub(super) fn new(conn: PoolConnection<Postgres>, db: DatabaseConnection) -> Self {
+        Self { conn: Some(conn), db, begun: false, committed: false, taken: HashMap::new(), pending: None }
     }
 
     fn pooled(&mut self) -> &mut PoolConnection<Postgres> {
@@ -109,10 +110,6 @@ fn timestamp(at: Timestamp) -> String {
     format!("'{}'::timestamptz", at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true))
 }
 
-fn stored<T>(value: Result<T, orders_core::domain::Invalid>, column: &str) -> Result<T, BackendError> {
-    value.map_err(|invalid| BackendError::failed(format!("stored {column} is invalid: {invalid}")))
-}
-
 #[async_trait::async_trait]
 impl OrderTx for PostgresTx {
     /// While another unit holds the key uncommitted, the insert waits for its outcome,
@@ -150,28 +147,7 @@ impl OrderTx for PostgresTx {
         if !inserted.is_empty() {
             return Ok(Claim::Claimed);
         }
-        let existing = sqlx::query(
-            "SELECT user_id, key, fingerprint, outcome, order_id, product_id, requested, available, created_at_ms \
-             FROM idempotency_keys WHERE user_id = $1 AND key = $2",
-        )
-        .bind(claim.user.as_uuid())
-        .bind(claim.key.as_str())
-        .fetch_optional(self.conn())
-        .await
-        .map_err(sqlx_error)?
-        .ok_or_else(|| BackendError::failed("an idempotency key conflicted but cannot be read"))?;
-        let model = idempotency_key::Model {
-            user_id: existing.try_get(0).map_err(sqlx_error)?,
-            key: existing.try_get(1).map_err(sqlx_error)?,
-            fingerprint: existing.try_get(2).map_err(sqlx_error)?,
-            outcome: existing.try_get(3).map_err(sqlx_error)?,
-            order_id: existing.try_get(4).map_err(sqlx_error)?,
-            product_id: existing.try_get(5).map_err(sqlx_error)?,
-            requested: existing.try_get(6).map_err(sqlx_error)?,
-            available: existing.try_get(7).map_err(sqlx_error)?,
-            created_at_ms: existing.try_get(8).map_err(sqlx_error)?,
-        };
-        Ok(Claim::Existing(convert::idempotency_record(model)?))
+        recorded_claim(&self.db, claim).await
     }
 
     /// One trip for all lines: a conditional decrement per line, in the lines' order,
@@ -182,19 +158,9 @@ impl OrderTx for PostgresTx {
             .map(|l| format!("EXECUTE take_line({}, {})", uuid(l.product_id.as_uuid()), l.quantity.units()))
             .collect();
         let rows = self.simple(&statements.join("; ")).await?;
-        for row in rows {
-            let id: Uuid = row.try_get(0).map_err(sqlx_error)?;
-            let (sku, name, price): (String, String, i64) = (
-                row.try_get(1).map_err(sqlx_error)?,
-                row.try_get(2).map_err(sqlx_error)?,
-                row.try_get(3).map_err(sqlx_error)?,
-            );
-            let product = TakenProduct {
-                sku: stored(Sku::parse(&sku), "products.sku")?,
-                name: stored(ProductName::parse(&name), "products.name")?,
-                price: stored(Price::from_cents(price), "products.price_cents")?,
-            };
-            self.taken.insert(ProductId::from_uuid(id), product);
+        for row in &rows {
+            let (id, product) = convert::taken_product(row)?;
+            self.taken.insert(id, product);
         }
         if let Some(unserved) = lines.iter().find(|l| !self.taken.contains_key(&l.product_id)) {
             let id = unserved.product_id;

@@ -5,18 +5,16 @@
 //! Stock still moves only through conditional `UPDATE`s.
 
 use super::convert;
-use super::entities::idempotency_key;
 use super::errors::sqlx_error;
+use super::orders::recorded_claim;
 use super::sqlite_writer::{Step, Turn};
-use orders_core::domain::{
-    Order, OrderId, OrderRequestLine, Price, ProductId, ProductName, Quantity, RecordedOutcome, Sku, Timestamp,
-};
-use orders_core::ports::{BackendError, Claim, KeyClaim, OrderTx, StockTake, TakenProduct};
+use orders_core::domain::{Order, OrderId, OrderRequestLine, ProductId, Quantity, RecordedOutcome, Timestamp};
+use orders_core::ports::{BackendError, Claim, KeyClaim, OrderTx, StockTake};
+use sea_orm::DatabaseConnection;
 use sea_orm::sqlx::query::Query;
 use sea_orm::sqlx::sqlite::SqliteArguments;
-use sea_orm::sqlx::{self, AssertSqlSafe, Row, Sqlite};
+use sea_orm::sqlx::{self, AssertSqlSafe, Sqlite};
 use std::collections::HashMap;
-use uuid::Uuid;
 
 /// After a `wanted(id, quantity)` table of the lines.
 const TAKE_STOCK: &str = "UPDATE products SET stock = stock - wanted.quantity FROM wanted \
@@ -31,28 +29,23 @@ const CLAIM_KEY: &str = "INSERT INTO idempotency_keys (user_id, key, fingerprint
                          requested, available, created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
                          ON CONFLICT (user_id, key) DO NOTHING RETURNING 1";
 const STOCK_OF: &str = "SELECT stock FROM products WHERE id = ?1";
-const KEY_RECORD: &str = "SELECT user_id, key, fingerprint, outcome, order_id, product_id, requested, available, \
-                          created_at_ms FROM idempotency_keys WHERE user_id = ?1 AND key = ?2";
-
 pub(super) struct SqliteTx {
     turn: Turn,
+    /// The store's pool, to read what a taken idempotency key recorded.
+    db: DatabaseConnection,
     /// The order [`OrderTx::insert_order`] stored, written when the unit commits.
     pending: Option<Order>,
 }
 
 impl SqliteTx {
-    pub(super) fn new(turn: Turn) -> Self {
-        Self { turn, pending: None }
+    pub(super) fn new(turn: Turn, db: DatabaseConnection) -> Self {
+        Self { turn, db, pending: None }
     }
 }
 
 /// A statement of the unit with `opening` before it and `closing` after it.
 fn statement(opening: &str, sql: &str, closing: &str) -> Query<'static, Sqlite, SqliteArguments> {
     sqlx::query(AssertSqlSafe(format!("{opening}{sql}{closing}")))
-}
-
-fn stored<T>(value: Result<T, orders_core::domain::Invalid>, column: &str) -> Result<T, BackendError> {
-    value.map_err(|invalid| BackendError::failed(format!("stored {column} is invalid: {invalid}")))
 }
 
 #[async_trait::async_trait]
@@ -84,27 +77,9 @@ impl OrderTx for SqliteTx {
             return Ok(Claim::Claimed);
         }
         // The key may have been claimed by a unit of the open batch: committing those
-        // first lets the caller read the order the key names.
+        // first lets the pool read the key, and the caller the order it names.
         self.turn.commit_earlier_units().await?;
-        let existing = sqlx::query(KEY_RECORD)
-            .bind(claim.user.as_uuid())
-            .bind(claim.key.as_str())
-            .fetch_optional(self.turn.conn())
-            .await
-            .map_err(sqlx_error)?
-            .ok_or_else(|| BackendError::failed("an idempotency key conflicted but cannot be read"))?;
-        let model = idempotency_key::Model {
-            user_id: existing.try_get(0).map_err(sqlx_error)?,
-            key: existing.try_get(1).map_err(sqlx_error)?,
-            fingerprint: existing.try_get(2).map_err(sqlx_error)?,
-            outcome: existing.try_get(3).map_err(sqlx_error)?,
-            order_id: existing.try_get(4).map_err(sqlx_error)?,
-            product_id: existing.try_get(5).map_err(sqlx_error)?,
-            requested: existing.try_get(6).map_err(sqlx_error)?,
-            available: existing.try_get(7).map_err(sqlx_error)?,
-            created_at_ms: existing.try_get(8).map_err(sqlx_error)?,
-        };
-        Ok(Claim::Existing(convert::idempotency_record(model)?))
+        recorded_claim(&self.db, claim).await
     }
 
     /// One statement for all lines: SQLite has no row locks, and the unit holds the
@@ -121,19 +96,9 @@ impl OrderTx for SqliteTx {
             })
             .await?;
         let mut taken = HashMap::with_capacity(rows.len());
-        for row in rows {
-            let id: Uuid = row.try_get(0).map_err(sqlx_error)?;
-            let (sku, name, price): (String, String, i64) = (
-                row.try_get(1).map_err(sqlx_error)?,
-                row.try_get(2).map_err(sqlx_error)?,
-                row.try_get(3).map_err(sqlx_error)?,
-            );
-            let product = TakenProduct {
-                sku: stored(Sku::parse(&sku), "products.sku")?,
-                name: stored(ProductName::parse(&name), "products.name")?,
-                price: stored(Price::from_cents(price), "products.price_cents")?,
-            };
-            taken.insert(ProductId::from_uuid(id), product);
+        for row in &rows {
+            let (id, product) = convert::taken_product(row)?;
+            taken.insert(id, product);
         }
         if let Some(unserved) = lines.iter().find(|l| !taken.contains_key(&l.product_id)) {
             let id = unserved.product_id;
