@@ -4,8 +4,8 @@
 
 use crate::stores::TestStore;
 use chrono::TimeDelta;
-use orders_adapters::Store;
 use orders_adapters::tokens::JwtIssuer;
+use orders_adapters::{Store, StoreOptions};
 use orders_core::domain::{
     Currency, Email, IdempotencyKey, Limit, Order, OrderId, OrderItems, OrderLine, OrderRequestLine, OrderStatus,
     PageRequest, Product, ProductChanges, Quantity, Refusal, RequestFingerprint, RestockQuantity, Role, Sku, Tier,
@@ -437,8 +437,13 @@ pub async fn orders_racing_on_overlapping_products_in_opposite_order_neither_dea
     assert!(sa >= 0 && sb == 0, "B is the bottleneck and sells out exactly");
 }
 
+/// Sixteen requests with one key, through a pool of fewer connections than requests:
+/// one places the order, the others replay it or find the key in use, and none fails
+/// for want of a connection.
 pub async fn concurrent_requests_with_one_key_place_one_order(t: &TestStore) {
-    let s = &t.service;
+    let options = StoreOptions { max_connections: Some(4), ..StoreOptions::default() };
+    let store = Store::open(&t.url, &options).await.expect("a second pool on the same data");
+    let s = &crate::stores::service_on(&store);
     let ada = customer(s, "ada@example.com", Tier::Standard).await;
     let p = product(s, "P", 100, 100).await;
     let tasks = (0..16)
@@ -453,7 +458,7 @@ pub async fn concurrent_requests_with_one_key_place_one_order(t: &TestStore) {
     let in_use = results.iter().filter(|r| matches!(r, Err(PlaceOrderError::IdempotencyKeyInUse))).count();
     let order_ids: HashSet<_> = results.iter().filter_map(|r| r.as_ref().ok()).map(|p| p.order.id).collect();
     println!(
-        "[{}] 16 concurrent requests with one key: {fresh} placed, {replayed} replayed, {in_use} in use, {took:?}",
+        "[{}] 16 concurrent requests with one key, 4 connections: {fresh} placed, {replayed} replayed, {in_use} in use, {took:?}",
         t.kind()
     );
     assert_eq!((fresh, replayed + in_use, order_ids.len()), (1, 15, 1));

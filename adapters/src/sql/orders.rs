@@ -29,7 +29,7 @@ impl OrderStore for SqlStore {
             return Ok(Box::new(SqliteTx::new(writer.unit_turn().await?, self.db.clone())));
         }
         let conn = self.db.get_postgres_connection_pool().acquire().await.map_err(sqlx_error)?;
-        Ok(Box::new(PostgresTx::new(conn, self.db.clone())))
+        Ok(Box::new(PostgresTx::new(conn)))
     }
 
     async fn by_id(&self, id: OrderId) -> Result<Option<Order>, BackendError> {
@@ -140,7 +140,12 @@ pub(super) async fn recorded_claim(conn: &impl ConnectionTrait, claim: &KeyClaim
     let existing = idempotency_key::Entity::find_by_id((claim.user.as_uuid(), claim.key.as_str().to_owned()))
         .one(conn)
         .await
-        .map_err(db_error)?
-        .ok_or_else(|| BackendError::failed("an idempotency key conflicted but cannot be read"))?;
-    Ok(Claim::Existing(convert::idempotency_record(existing)?))
+        .map_err(db_error)?;
+    existing_claim(existing)
+}
+
+/// The claim a unit's insert found taken, from the row read under its key.
+pub(super) fn existing_claim(row: Option<idempotency_key::Model>) -> Result<Claim, BackendError> {
+    let row = row.ok_or_else(|| BackendError::failed("an idempotency key conflicted but cannot be read"))?;
+    Ok(Claim::Existing(convert::idempotency_record(row)?))
 }

@@ -16,14 +16,15 @@
 
 use super::KEY_WAIT;
 use super::convert;
-use super::errors::{POSTGRES_LOCK_TIMEOUT, sqlx_error};
-use super::orders::recorded_claim;
+use super::entities::idempotency_key;
+use super::errors::{POSTGRES_LOCK_TIMEOUT, db_error, sqlx_error};
+use super::orders::existing_claim;
 use orders_core::domain::{Order, OrderId, OrderRequestLine, ProductId, Quantity, RecordedOutcome, Timestamp};
 use orders_core::ports::{BackendError, Claim, KeyClaim, OrderTx, StockTake, TakenProduct};
-use sea_orm::DatabaseConnection;
 use sea_orm::sqlx::pool::PoolConnection;
 use sea_orm::sqlx::postgres::PgRow;
 use sea_orm::sqlx::{self, AssertSqlSafe, PgConnection, Postgres, Row};
+use sea_orm::{FromQueryResult, QueryResult};
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use uuid::Uuid;
@@ -31,8 +32,6 @@ use uuid::Uuid;
 pub(super) struct PostgresTx {
     /// `None` only once dropped.
     conn: Option<PoolConnection<Postgres>>,
-    /// The store's pool, to read what a taken idempotency key recorded.
-    db: DatabaseConnection,
     /// `BEGIN` has been sent.
     begun: bool,
     committed: bool,
@@ -43,8 +42,8 @@ pub(super) struct PostgresTx {
 }
 
 impl PostgresTx {
-    pub(super) fn new(conn: PoolConnection<Postgres>, db: DatabaseConnection) -> Self {
-        Self { conn: Some(conn), db, begun: false, committed: false, taken: HashMap::new(), pending: None }
+    pub(super) fn new(conn: PoolConnection<Postgres>) -> Self {
+        Self { conn: Some(conn), begun: false, committed: false, taken: HashMap::new(), pending: None }
     }
 
     fn pooled(&mut self) -> &mut PoolConnection<Postgres> {
@@ -147,7 +146,19 @@ impl OrderTx for PostgresTx {
         if !inserted.is_empty() {
             return Ok(Claim::Claimed);
         }
-        recorded_claim(&self.db, claim).await
+        // Read on this unit's connection: waiting for another from the pool while
+        // holding this one would starve the pool when many retries of one key arrive.
+        let recorded = sqlx::query("SELECT * FROM idempotency_keys WHERE user_id = $1 AND key = $2")
+            .bind(claim.user.as_uuid())
+            .bind(claim.key.as_str())
+            .fetch_optional(self.conn())
+            .await
+            .map_err(sqlx_error)?;
+        let recorded = recorded
+            .map(|row| idempotency_key::Model::from_query_result(&QueryResult::from(row), ""))
+            .transpose()
+            .map_err(db_error)?;
+        existing_claim(recorded)
     }
 
     /// One trip for all lines: a conditional decrement per line, in the lines' order,
