@@ -1,22 +1,45 @@
-//! The HTTP load generator: `connections` keep-alive HTTP/1.1 connections (hyper's
-//! bare client connection, no pool), each sending its next request as soon as the last
-//! answer has been read. Only answers completed inside the measured window count; a
-//! run stops by itself at the end of its window.
+//! The HTTP load generator: `connections` keep-alive HTTP/1.1 connections, each
+//! writing its next request as soon as the last answer has been read. Requests are
+//! serialized once by the workload; an answer is parsed with `httparse` and read to
+//! the end of its `Content-Length`, on the connection's own task (no client pool or
+//! dispatch task: the generator shares the cores with the server, so the less CPU it
+//! spends, the more the server gets). Only answers completed inside the measured window
+//! count; a run stops by itself at the end of its window.
 
-use anyhow::Context;
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
-use hyper::client::conn::http1;
-use hyper_util::rt::TokioIo;
+use anyhow::{Context, bail};
+use bytes::{Buf, BytesMut};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-pub type Request = hyper::Request<Full<Bytes>>;
+/// One HTTP/1.1 request, as the bytes sent on the wire.
+#[derive(Debug, Clone)]
+pub struct Request(Vec<u8>);
+
+impl Request {
+    /// `method path` to `address`, with `headers` and `body` (`Content-Length` is added
+    /// when there is a body).
+    pub fn new(method: &str, path: &str, address: SocketAddr, headers: &[(&str, &str)], body: &[u8]) -> Self {
+        let mut head = format!("{method} {path} HTTP/1.1\r\nhost: {address}\r\n");
+        for (name, value) in headers {
+            let _ = write!(head, "{name}: {value}\r\n");
+        }
+        if !body.is_empty() {
+            let _ = write!(head, "content-length: {}\r\n", body.len());
+        }
+        head.push_str("\r\n");
+        let mut bytes = head.into_bytes();
+        bytes.extend_from_slice(body);
+        Self(bytes)
+    }
+}
+
 /// Makes the next request of a run.
 pub type MakeRequest = Arc<dyn Fn(&mut StdRng) -> Request + Send + Sync>;
 
@@ -118,14 +141,59 @@ fn merge(into: &mut Outcome, from: Outcome) {
     }
 }
 
-async fn open(address: SocketAddr) -> anyhow::Result<http1::SendRequest<Full<Bytes>>> {
-    let stream = TcpStream::connect(address).await.with_context(|| format!("cannot connect to {address}"))?;
-    stream.set_nodelay(true)?;
-    let (sender, connection) = http1::handshake(TokioIo::new(stream)).await?;
-    tokio::spawn(async move {
-        let _ = connection.await;
-    });
-    Ok(sender)
+/// One keep-alive connection to the server.
+struct Connection {
+    stream: TcpStream,
+    /// What has been read and not yet consumed.
+    buffer: BytesMut,
+}
+
+impl Connection {
+    async fn open(address: SocketAddr) -> anyhow::Result<Self> {
+        let stream = TcpStream::connect(address).await.with_context(|| format!("cannot connect to {address}"))?;
+        stream.set_nodelay(true)?;
+        Ok(Self { stream, buffer: BytesMut::with_capacity(16 * 1024) })
+    }
+
+    /// Sends `request` and reads its whole answer: the status and the body.
+    async fn exchange(&mut self, request: &Request) -> anyhow::Result<(u16, BytesMut)> {
+        self.stream.write_all(&request.0).await?;
+        loop {
+            if let Some((status, head, length)) = parse_head(&self.buffer)? {
+                while self.buffer.len() < head + length {
+                    self.fill().await?;
+                }
+                self.buffer.advance(head);
+                return Ok((status, self.buffer.split_to(length)));
+            }
+            self.fill().await?;
+        }
+    }
+
+    async fn fill(&mut self) -> anyhow::Result<()> {
+        if self.buffer.capacity() - self.buffer.len() < 4096 {
+            self.buffer.reserve(16 * 1024);
+        }
+        if self.stream.read_buf(&mut self.buffer).await? == 0 {
+            bail!("the server closed the connection");
+        }
+        Ok(())
+    }
+}
+
+/// The status, the length of the head and the body's `Content-Length` of the answer
+/// at the start of `buffer`, once its head is complete.
+fn parse_head(buffer: &[u8]) -> anyhow::Result<Option<(u16, usize, usize)>> {
+    let mut headers = [httparse::EMPTY_HEADER; 32];
+    let mut response = httparse::Response::new(&mut headers);
+    let httparse::Status::Complete(head) = response.parse(buffer)? else { return Ok(None) };
+    let status = response.code.context("an answer without a status")?;
+    let length = match response.headers.iter().find(|h| h.name.eq_ignore_ascii_case("content-length")) {
+        Some(header) => std::str::from_utf8(header.value)?.trim().parse()?,
+        None if status == 204 || status == 304 => 0,
+        None => bail!("an answer ({status}) without Content-Length"),
+    };
+    Ok(Some((status, head, length)))
 }
 
 async fn connection(
@@ -138,21 +206,11 @@ async fn connection(
 ) -> anyhow::Result<Outcome> {
     let mut rng = StdRng::seed_from_u64(seed);
     let mut outcome = Outcome { latencies_us: Vec::with_capacity(16 * 1024), ..Outcome::default() };
-    let mut sender = open(address).await?;
+    let mut connection = Connection::open(address).await?;
     while Instant::now() < until {
         let request = make(&mut rng);
         let sent = Instant::now();
-        let answer = match sender.ready().await {
-            Ok(()) => sender.send_request(request).await,
-            Err(error) => Err(error),
-        };
-        let answer = match answer {
-            Ok(response) => {
-                let status = response.status().as_u16();
-                response.into_body().collect().await.map(|body| (status, body.to_bytes()))
-            }
-            Err(error) => Err(error),
-        };
+        let answer = connection.exchange(&request).await;
         let done = Instant::now();
         let counted = done >= measure_from && done <= until;
         match answer {
@@ -174,7 +232,7 @@ async fn connection(
                 }
                 if Instant::now() < until {
                     tokio::time::sleep(Duration::from_millis(10)).await;
-                    sender = open(address).await?;
+                    connection = Connection::open(address).await?;
                 }
             }
         }
@@ -183,9 +241,6 @@ async fn connection(
 }
 
 /// Sends one request on a new connection and returns the status and body.
-pub async fn once(address: SocketAddr, request: Request) -> anyhow::Result<(u16, Bytes)> {
-    let mut sender = open(address).await?;
-    let response = sender.send_request(request).await?;
-    let status = response.status().as_u16();
-    Ok((status, response.into_body().collect().await?.to_bytes()))
+pub async fn once(address: SocketAddr, request: Request) -> anyhow::Result<(u16, BytesMut)> {
+    Connection::open(address).await?.exchange(&request).await
 }

@@ -13,9 +13,7 @@ mod sqlite;
 mod workload;
 
 use anyhow::{Context, bail};
-use bytes::Bytes;
 use clap::Parser;
-use http_body_util::Full;
 use orders_adapters::passwords::Argon2Hasher;
 use orders_adapters::tokens::JwtIssuer;
 use orders_core::domain::{Password, UserId};
@@ -280,10 +278,9 @@ impl Bench {
     /// Logs in as customer 1 with the real password flow and places one order with
     /// that token: the seeds and the minted tokens are what the server expects.
     async fn check_server(&self, address: SocketAddr) -> anyhow::Result<()> {
-        let login = hyper::Request::post("/v1/auth/token")
-            .header("host", address.to_string())
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(Full::new(Bytes::from(format!("username=bench-1%40example.com&password={PASSWORD}"))))?;
+        let form = format!("username=bench-1%40example.com&password={PASSWORD}");
+        let headers = [("content-type", "application/x-www-form-urlencoded")];
+        let login = load::Request::new("POST", "/v1/auth/token", address, &headers, form.as_bytes());
         let (status, body) = load::once(address, login).await?;
         if status != 200 {
             bail!("logging in as a seeded customer answered {status}: {}", String::from_utf8_lossy(&body));

@@ -5,9 +5,6 @@
 
 use crate::ids;
 use crate::load::{MakeRequest, Request};
-use bytes::Bytes;
-use http_body_util::Full;
-use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HOST, HeaderValue};
 use rand::Rng;
 use rand::rngs::StdRng;
 use std::fmt::Write as _;
@@ -56,12 +53,7 @@ impl Mix {
 /// `POST /v1/orders` for the orders of `mix`, each with the token of its customer
 /// (`tokens[n - 1]` is customer `n`'s).
 pub fn place_orders(address: SocketAddr, mix: Mix, tokens: Arc<Vec<String>>) -> MakeRequest {
-    let host = HeaderValue::from_str(&address.to_string()).expect("an address is a valid header");
-    let bearers: Vec<HeaderValue> = tokens
-        .iter()
-        .map(|token| HeaderValue::from_str(&format!("Bearer {token}")).expect("a JWT is a valid header"))
-        .collect();
-    let json = HeaderValue::from_static("application/json");
+    let bearers: Vec<String> = tokens.iter().map(|token| format!("Bearer {token}")).collect();
     Arc::new(move |rng| {
         let products = mix.pick(rng);
         let mut body = String::with_capacity(16 + products.len() * 64);
@@ -73,15 +65,9 @@ pub fn place_orders(address: SocketAddr, mix: Mix, tokens: Arc<Vec<String>>) -> 
             let _ = write!(body, "{{\"product_id\":\"{}\",\"quantity\":1}}", ids::product(*n));
         }
         body.push_str("]}");
-        let customer = mix.customer(rng) as usize;
-        let mut request = Request::new(Full::new(Bytes::from(body)));
-        *request.method_mut() = hyper::Method::POST;
-        *request.uri_mut() = hyper::Uri::from_static("/v1/orders");
-        let headers = request.headers_mut();
-        headers.insert(HOST, host.clone());
-        headers.insert(AUTHORIZATION, bearers[customer - 1].clone());
-        headers.insert(CONTENT_TYPE, json.clone());
-        request
+        let bearer = &bearers[mix.customer(rng) as usize - 1];
+        let headers = [("authorization", bearer.as_str()), ("content-type", "application/json")];
+        Request::new("POST", "/v1/orders", address, &headers, body.as_bytes())
     })
 }
 
@@ -91,15 +77,9 @@ pub fn get(
     bearer: Option<&str>,
     path_of: impl Fn(&mut StdRng) -> String + Send + Sync + 'static,
 ) -> MakeRequest {
-    let host = HeaderValue::from_str(&address.to_string()).expect("an address is a valid header");
-    let bearer = bearer.map(|token| HeaderValue::from_str(&format!("Bearer {token}")).expect("valid header"));
+    let bearer = bearer.map(|token| format!("Bearer {token}"));
     Arc::new(move |rng| {
-        let mut request = Request::new(Full::new(Bytes::new()));
-        *request.uri_mut() = path_of(rng).parse().expect("a valid path");
-        request.headers_mut().insert(HOST, host.clone());
-        if let Some(bearer) = &bearer {
-            request.headers_mut().insert(AUTHORIZATION, bearer.clone());
-        }
-        request
+        let headers: Vec<(&str, &str)> = bearer.iter().map(|b| ("authorization", b.as_str())).collect();
+        Request::new("GET", &path_of(rng), address, &headers, &[])
     })
 }
