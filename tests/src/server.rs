@@ -291,6 +291,13 @@ impl TestServer {
     }
 
     /// `POST /v1/orders` of `items` (`(product, quantity)`), with an optional key.
+    /// A token this server accepts, for a user it has never had.
+    pub fn token_of_nobody(&self) -> String {
+        use orders_core::ports::TokenIssuer as _;
+        let issuer = orders_adapters::tokens::JwtIssuer::new(JWT_SECRET.as_bytes(), chrono::TimeDelta::hours(1));
+        issuer.issue(orders_core::domain::UserId::generate(), chrono::Utc::now()).expect("a token").token
+    }
+
     pub async fn place_order(&self, token: &str, items: &[(&Value, i64)], key: Option<&str>) -> Answer {
         let items: Vec<Value> = items
             .iter()

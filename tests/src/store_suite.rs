@@ -9,7 +9,7 @@ use orders_adapters::{Store, StoreOptions};
 use orders_core::domain::{
     Currency, Email, IdempotencyKey, Limit, Order, OrderId, OrderItems, OrderLine, OrderRequestLine, OrderStatus,
     PageRequest, Product, ProductChanges, Quantity, Refusal, RequestFingerprint, RestockQuantity, Role, Sku, Tier,
-    User, pricing,
+    User, UserId, pricing,
 };
 use orders_core::ports::{AccessChange, Claim, KeyClaim, StockTake};
 use orders_core::usecases::{
@@ -194,7 +194,7 @@ pub async fn a_placed_order_takes_stock_and_keeps_snapshots(t: &TestStore) {
     let premium = customer(s, "p@example.com", Tier::Premium).await;
     let (a, b) = (product(s, "A", 1005, 5).await, product(s, "B", 250, 5).await);
 
-    let placed = s.place_order(&premium, &items(&[(&b, 2), (&a, 1)]), None).await.unwrap();
+    let placed = s.place_order(premium.id, &items(&[(&b, 2), (&a, 1)]), None).await.unwrap();
     let order = placed.order;
     assert!(!placed.replayed);
     assert_eq!(
@@ -214,18 +214,21 @@ pub async fn a_refused_order_changes_nothing(t: &TestStore) {
     let s = &t.service;
     let ada = customer(s, "ada@example.com", Tier::Standard).await;
     let (plenty, scarce) = (product(s, "PLENTY", 100, 50).await, product(s, "SCARCE", 100, 1).await);
-    let refused = s.place_order(&ada, &items(&[(&plenty, 5), (&scarce, 2)]), None).await;
+    let refused = s.place_order(ada.id, &items(&[(&plenty, 5), (&scarce, 2)]), None).await;
     assert!(matches!(
         refused,
         Err(PlaceOrderError::Refused { reason: Refusal::OutOfStock { product_id, requested: 2, available: 1 }, .. })
             if product_id == scarce.id
     ));
     let ghost = orders_core::domain::ProductId::generate();
-    let missing = s.place_order(&ada, &OrderItems::parse(&[(plenty.id, 1), (ghost, 1)]).unwrap(), None).await;
+    let missing = s.place_order(ada.id, &OrderItems::parse(&[(plenty.id, 1), (ghost, 1)]).unwrap(), None).await;
     assert!(matches!(
         missing,
         Err(PlaceOrderError::Refused { reason: Refusal::ProductNotFound { product_id }, .. }) if product_id == ghost
     ));
+    let nobody = UserId::generate();
+    let unknown = s.place_order(nobody, &items(&[(&plenty, 1)]), key("nobody's key")).await;
+    assert!(matches!(unknown, Err(PlaceOrderError::UnknownCustomer)), "{unknown:?}");
     assert_eq!((stock_of(s, &plenty).await, stock_of(s, &scarce).await), (50, 1));
     assert!(all_orders(s).await.is_empty());
 }
@@ -237,8 +240,8 @@ pub async fn orders_are_listed_newest_first_per_user(t: &TestStore) {
     let p = product(s, "P", 100, 100).await;
     let mut ada_orders = Vec::new();
     for n in 1..=5 {
-        ada_orders.push(s.place_order(&ada, &items(&[(&p, n)]), None).await.unwrap().order.id);
-        s.place_order(&bob, &items(&[(&p, 1)]), None).await.unwrap();
+        ada_orders.push(s.place_order(ada.id, &items(&[(&p, n)]), None).await.unwrap().order.id);
+        s.place_order(bob.id, &items(&[(&p, 1)]), None).await.unwrap();
     }
     ada_orders.reverse();
     let ada_actor = Actor::User(ada.clone());
@@ -263,7 +266,7 @@ pub async fn cancelling_restocks_once(t: &TestStore) {
     let s = &t.service;
     let ada = customer(s, "ada@example.com", Tier::Standard).await;
     let (a, b) = (product(s, "A", 100, 10).await, product(s, "B", 100, 10).await);
-    let order = s.place_order(&ada, &items(&[(&a, 3), (&b, 4)]), None).await.unwrap().order;
+    let order = s.place_order(ada.id, &items(&[(&a, 3), (&b, 4)]), None).await.unwrap().order;
     let actor = Actor::User(ada);
     let cancelled = s.cancel_order(&actor, order.id).await.unwrap();
     assert_eq!(cancelled.status, OrderStatus::Cancelled);
@@ -280,22 +283,22 @@ pub async fn idempotency_keys_replay_and_refuse_and_expire(t: &TestStore) {
         (customer(s, "ada@example.com", Tier::Standard).await, customer(s, "bob@example.com", Tier::Standard).await);
     let (p, none_left) = (product(s, "P", 100, 10).await, product(s, "NONE", 100, 0).await);
 
-    let first = s.place_order(&ada, &items(&[(&p, 2)]), key("k-1")).await.unwrap();
+    let first = s.place_order(ada.id, &items(&[(&p, 2)]), key("k-1")).await.unwrap();
     s.cancel_order(&Actor::User(ada.clone()), first.order.id).await.unwrap();
-    let retry = s.place_order(&ada, &items(&[(&p, 2)]), key("k-1")).await.unwrap();
+    let retry = s.place_order(ada.id, &items(&[(&p, 2)]), key("k-1")).await.unwrap();
     assert!(retry.replayed);
     assert_eq!(retry.order, first.order, "a replay answers the order as first placed");
     assert_eq!(stock_of(s, &p).await, 10, "the retry took no stock");
 
-    let other_body = s.place_order(&ada, &items(&[(&p, 3)]), key("k-1")).await;
+    let other_body = s.place_order(ada.id, &items(&[(&p, 3)]), key("k-1")).await;
     assert!(matches!(other_body, Err(PlaceOrderError::IdempotencyKeyReused)));
-    let bobs = s.place_order(&bob, &items(&[(&p, 2)]), key("k-1")).await.unwrap();
+    let bobs = s.place_order(bob.id, &items(&[(&p, 2)]), key("k-1")).await.unwrap();
     assert!(!bobs.replayed, "keys are scoped to their user");
 
-    let refused = s.place_order(&ada, &items(&[(&none_left, 1)]), key("k-2")).await;
+    let refused = s.place_order(ada.id, &items(&[(&none_left, 1)]), key("k-2")).await;
     assert!(matches!(refused, Err(PlaceOrderError::Refused { replayed: false, .. })));
     s.restock_product(&Actor::Operator, none_left.id, RestockQuantity::new(5).unwrap()).await.unwrap();
-    let replayed = s.place_order(&ada, &items(&[(&none_left, 1)]), key("k-2")).await;
+    let replayed = s.place_order(ada.id, &items(&[(&none_left, 1)]), key("k-2")).await;
     assert!(
         matches!(
             replayed,
@@ -349,7 +352,7 @@ pub async fn concurrent_orders_for_scarce_stock_never_oversell(t: &TestStore) {
     let tasks = (0..64)
         .map(|_| {
             let (s, ada, request) = (s.clone(), ada.clone(), items(&[(&scarce, 1)]));
-            tokio::spawn(async move { s.place_order(&ada, &request, None).await })
+            tokio::spawn(async move { s.place_order(ada.id, &request, None).await })
         })
         .collect();
     let (results, took) = race(tasks).await;
@@ -376,7 +379,7 @@ pub async fn concurrent_cancels_of_one_order_restock_once(t: &TestStore) {
     let s = &t.service;
     let ada = customer(s, "ada@example.com", Tier::Standard).await;
     let p = product(s, "P", 100, 10).await;
-    let order = s.place_order(&ada, &items(&[(&p, 4)]), None).await.unwrap().order;
+    let order = s.place_order(ada.id, &items(&[(&p, 4)]), None).await.unwrap().order;
     let tasks = (0..16)
         .map(|_| {
             let (s, actor) = (s.clone(), Actor::User(ada.clone()));
@@ -407,7 +410,7 @@ pub async fn orders_racing_on_overlapping_products_in_opposite_order_neither_dea
             };
             let (s, ada) = (s.clone(), ada.clone());
             tokio::spawn(async move {
-                tokio::time::timeout(std::time::Duration::from_secs(30), s.place_order(&ada, &request, None)).await
+                tokio::time::timeout(std::time::Duration::from_secs(30), s.place_order(ada.id, &request, None)).await
             })
         })
         .collect();
@@ -449,7 +452,7 @@ pub async fn concurrent_requests_with_one_key_place_one_order(t: &TestStore) {
     let tasks = (0..16)
         .map(|_| {
             let (s, ada, request) = (s.clone(), ada.clone(), items(&[(&p, 1)]));
-            tokio::spawn(async move { s.place_order(&ada, &request, key("same-key")).await })
+            tokio::spawn(async move { s.place_order(ada.id, &request, key("same-key")).await })
         })
         .collect();
     let (results, took) = race(tasks).await;
@@ -480,7 +483,7 @@ pub async fn concurrent_restocks_lose_nothing(t: &TestStore) {
                         .map(|_| ())
                         .map_err(|e| e.to_string())
                 } else {
-                    s.place_order(&ada, &request, None).await.map(|_| ()).map_err(|e| e.to_string())
+                    s.place_order(ada.id, &request, None).await.map(|_| ()).map_err(|e| e.to_string())
                 }
             })
         })
@@ -504,7 +507,7 @@ pub async fn requests_cancelled_midway_leave_nothing_half_done(t: &TestStore) {
             let key = (n % 3 == 0).then(|| IdempotencyKey::parse(&format!("cancel-{n}")).unwrap());
             let patience = Duration::from_micros((n * 397) % 20_000);
             tokio::spawn(async move {
-                tokio::time::timeout(patience, s.place_order(&ada, &request, key)).await.ok().map(|r| r.unwrap())
+                tokio::time::timeout(patience, s.place_order(ada.id, &request, key)).await.ok().map(|r| r.unwrap())
             })
         })
         .collect();
@@ -512,7 +515,7 @@ pub async fn requests_cancelled_midway_leave_nothing_half_done(t: &TestStore) {
     let acknowledged: Vec<Order> = results.into_iter().flatten().map(|placed| placed.order).collect();
     // Units of cancelled requests may still be finishing; one more order queues behind
     // all of them, so once it is placed they are all done.
-    let after = s.place_order(&ada, &items(&[(&a, 1)]), None).await.expect("the store still places orders");
+    let after = s.place_order(ada.id, &items(&[(&a, 1)]), None).await.expect("the store still places orders");
     assert_eq!(s.get_order(&Actor::Operator, after.order.id).await.unwrap(), after.order);
     let stored = all_orders(s).await;
     println!(
@@ -546,7 +549,10 @@ pub async fn hold_key(store: Store, user: &User, p: &Product, key: &str, hold: D
     let mut unit = ports.orders.begin().await.unwrap();
     assert_eq!(unit.claim_key(&claim).await.unwrap(), Claim::Claimed);
     let line = OrderRequestLine { product_id: p.id, quantity: Quantity::new(1).unwrap() };
-    let StockTake::Taken(mut taken) = unit.take_stock(&[line]).await.unwrap() else { panic!("stock was taken") };
+    let StockTake::Taken { customer, products: mut taken } = unit.take_stock(user.id, &[line]).await.unwrap() else {
+        panic!("stock was taken")
+    };
+    assert_eq!(&customer, user, "the unit reads the customer as stored");
     let taken = taken.remove(0);
     let line_total = pricing::line_total(taken.price.money(), Quantity::new(1).unwrap()).unwrap();
     let order = Order {
@@ -581,7 +587,7 @@ pub async fn a_retry_waits_for_the_request_holding_its_key_and_replays_it(t: &Te
         tokio::spawn(async move { hold_key(store, &ada, &p, "k", Duration::from_millis(300)).await })
     };
     tokio::time::sleep(Duration::from_millis(100)).await;
-    let retry = s.place_order(&ada, &items(&[(&p, 1)]), key("k")).await.unwrap();
+    let retry = s.place_order(ada.id, &items(&[(&p, 1)]), key("k")).await.unwrap();
     let first = holder.await.unwrap();
     assert!(retry.replayed);
     assert_eq!(retry.order, first);
@@ -602,7 +608,7 @@ pub async fn a_key_held_longer_than_the_wait_limit_is_in_use(t: &TestStore) {
     };
     tokio::time::sleep(Duration::from_millis(200)).await;
     let started = Instant::now();
-    let retry = s.place_order(&ada, &items(&[(&p, 1)]), key("k")).await;
+    let retry = s.place_order(ada.id, &items(&[(&p, 1)]), key("k")).await;
     let waited = started.elapsed();
     assert!(matches!(retry, Err(PlaceOrderError::IdempotencyKeyInUse)), "{retry:?}");
     assert!(waited < hold, "answered after {waited:?}, before the holder finished");
@@ -622,7 +628,7 @@ pub async fn a_stuck_request_fails_within_the_statement_timeout(t: &TestStore) {
     blocker.execute_unprepared(&format!("SELECT stock FROM products WHERE id = '{}' FOR UPDATE", p.id)).await.unwrap();
 
     let started = Instant::now();
-    let stuck = s.place_order(&ada, &items(&[(&p, 1)]), None).await;
+    let stuck = s.place_order(ada.id, &items(&[(&p, 1)]), None).await;
     let waited = started.elapsed();
     println!("[{}] an order behind a held row lock: {:?} after {waited:?}", t.kind(), stuck.as_ref().err());
     assert!(
@@ -656,8 +662,8 @@ pub async fn keys_older_than_their_lifetime_are_purged_and_then_free(t: &TestSto
     assert_eq!(ports.idempotency.record_refusal(&recent, refusal).await.unwrap(), Claim::Claimed);
 
     assert_eq!(s.purge_idempotency_keys().await.unwrap(), 1, "only the key past its lifetime goes");
-    let reused = s.place_order(&ada, &request, key("old")).await.unwrap();
+    let reused = s.place_order(ada.id, &request, key("old")).await.unwrap();
     assert!(!reused.replayed, "a purged key is free again");
-    let kept = s.place_order(&ada, &request, key("recent")).await;
+    let kept = s.place_order(ada.id, &request, key("recent")).await;
     assert!(matches!(kept, Err(PlaceOrderError::Refused { replayed: true, .. })), "{kept:?}");
 }

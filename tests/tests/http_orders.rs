@@ -122,6 +122,20 @@ async fn placing_an_order_without_a_token_is_a_401() {
 }
 
 #[tokio::test]
+async fn a_valid_token_of_a_user_the_server_does_not_have_places_nothing() {
+    let server = TestServer::start().await;
+    let admin = server.admin_token().await;
+    let mug = server.product(&admin, 1250, 10).await;
+
+    let answer = server.place_order(&server.token_of_nobody(), &[(&mug, 1)], Some("k")).await;
+
+    answer.assert_problem(401, "unauthenticated");
+    assert_eq!(answer.header("www-authenticate"), Some("Bearer"));
+    assert_eq!(server.stock(&mug).await, 10);
+    assert_eq!(server.get("/v1/orders", Some(&admin)).await.expect(200)["items"], json!([]));
+}
+
+#[tokio::test]
 async fn a_retry_with_the_same_key_replays_the_order_and_places_nothing() {
     let server = TestServer::start().await;
     let admin = server.admin_token().await;

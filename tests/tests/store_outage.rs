@@ -24,11 +24,11 @@ async fn a_postgres_outage_fails_fast_and_the_store_recovers() {
     let new = NewProduct::parse("P", "Product", 100, 10).unwrap();
     let p = service.create_product(&Actor::Operator, new).await.unwrap();
     let request = OrderItems::parse(&[(p.id, 1)]).unwrap();
-    let before = service.place_order(&ada, &request, None).await.unwrap().order;
+    let before = service.place_order(ada.id, &request, None).await.unwrap().order;
 
     server.stop();
     let started = Instant::now();
-    let during = service.place_order(&ada, &request, None).await;
+    let during = service.place_order(ada.id, &request, None).await;
     let took = started.elapsed();
     println!("placing an order with PostgreSQL down: {:?} after {took:?}", during.as_ref().err());
     assert!(matches!(during, Err(PlaceOrderError::Backend(BackendError::Unavailable(_)))), "{during:?}");
@@ -38,7 +38,7 @@ async fn a_postgres_outage_fails_fast_and_the_store_recovers() {
     server.resume();
     let after = async {
         for _ in 0..20 {
-            if let Ok(placed) = service.place_order(&ada, &request, None).await {
+            if let Ok(placed) = service.place_order(ada.id, &request, None).await {
                 return placed.order;
             }
             tokio::time::sleep(Duration::from_millis(250)).await;

@@ -78,7 +78,10 @@ impl OrderTx for MemoryTx {
         Ok(answer)
     }
 
-    async fn take_stock(&mut self, lines: &[OrderRequestLine]) -> Result<StockTake, BackendError> {
+    async fn take_stock(&mut self, customer: UserId, lines: &[OrderRequestLine]) -> Result<StockTake, BackendError> {
+        let Some(customer) = self.state.users.get(&customer).cloned() else {
+            return Ok(StockTake::UnknownCustomer);
+        };
         let mut taken = Vec::with_capacity(lines.len());
         for line in lines {
             let Some(p) = self.state.products.get(&line.product_id) else {
@@ -90,7 +93,7 @@ impl OrderTx for MemoryTx {
             taken.push(TakenProduct { sku: p.sku.clone(), name: p.name.clone(), price: p.price });
             self.set_stock(line.product_id, left);
         }
-        Ok(StockTake::Taken(taken))
+        Ok(StockTake::Taken { customer, products: taken })
     }
 
     async fn insert_order(&mut self, order: &Order) -> Result<(), BackendError> {

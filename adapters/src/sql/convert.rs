@@ -2,7 +2,7 @@
 //! backend failure naming the table and column: the database holds what it must not.
 
 use super::entities::{idempotency_key, order, order_line, product, user};
-use super::errors::sqlx_error;
+use super::errors::{db_error, sqlx_error};
 use orders_core::domain::PriceOverflow;
 use orders_core::domain::{
     Currency, Email, FullName, IdempotencyRecord, Invalid, Money, Order, OrderId, OrderLine, OrderStatus, PasswordHash,
@@ -12,6 +12,8 @@ use orders_core::domain::{
 use orders_core::ports::{BackendError, TakenProduct};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sqlx::{ColumnIndex, Decode, Row, Type};
+use sea_orm::{FromQueryResult, QueryResult};
+use std::collections::HashMap;
 use uuid::Uuid;
 
 fn stored<T>(value: Result<T, Invalid>, column: &str) -> Result<T, BackendError> {
@@ -180,4 +182,31 @@ where
         price: stored(Price::from_cents(price), "products.price_cents")?,
     };
     Ok((ProductId::from_uuid(id), product))
+}
+
+/// A unit's rows from reading its customer (`SELECT * FROM users`, the one row with an
+/// `email` column) and taking stock (a row per product taken, as [`taken_product`]
+/// reads it): the customer if found, and the products taken.
+pub(crate) fn stock_take_rows<R>(rows: Vec<R>) -> Result<(Option<User>, HashMap<ProductId, TakenProduct>), BackendError>
+where
+    R: Row,
+    usize: ColumnIndex<R>,
+    for<'c> &'c str: ColumnIndex<R>,
+    QueryResult: From<R>,
+    for<'r> Uuid: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
+{
+    let mut customer = None;
+    let mut taken = HashMap::with_capacity(rows.len());
+    for row in rows {
+        if row.try_column("email").is_ok() {
+            let model = user::Model::from_query_result(&QueryResult::from(row), "").map_err(db_error)?;
+            customer = Some(self::user(model)?);
+        } else {
+            let (id, product) = taken_product(&row)?;
+            taken.insert(id, product);
+        }
+    }
+    Ok((customer, taken))
 }

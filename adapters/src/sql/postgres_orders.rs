@@ -5,9 +5,9 @@
 //!
 //! Folding statements into one trip needs PostgreSQL's simple query protocol, which has
 //! no parameters and plans every statement it is sent. So the statements of an order
-//! (a conditional decrement per line, the order row, a row per line: pgbench's script)
-//! are prepared once per connection (`PREPARE`, by the first unit that finds them
-//! missing) and run with `EXECUTE`, whose arguments are only values whose text their
+//! (the customer's row and a conditional decrement per line, then the order row and a
+//! row per line: pgbench's script, plus the customer) are prepared once per connection
+//! (`PREPARE`, by the first unit that finds them missing) and run with `EXECUTE`, whose arguments are only values whose text their
 //! types fix: UUIDs, integers, timestamps, and the order's status and currency
 //! (validated codes). Text that comes from people (idempotency keys) is always bound.
 //! The lines' sku and name are copied inside the database from the product rows this
@@ -19,7 +19,7 @@ use super::convert;
 use super::entities::idempotency_key;
 use super::errors::{POSTGRES_LOCK_TIMEOUT, db_error, sqlx_error};
 use super::orders::existing_claim;
-use orders_core::domain::{Order, OrderId, OrderRequestLine, ProductId, Quantity, RecordedOutcome, Timestamp};
+use orders_core::domain::{Order, OrderId, OrderRequestLine, ProductId, Quantity, RecordedOutcome, Timestamp, UserId};
 use orders_core::ports::{BackendError, Claim, KeyClaim, OrderTx, StockTake, TakenProduct};
 use sea_orm::sqlx::pool::PoolConnection;
 use sea_orm::sqlx::postgres::PgRow;
@@ -99,6 +99,7 @@ const PREPARE: &str = "\
       INSERT INTO order_lines (order_id, line_no, product_id, sku, name, quantity, unit_price_cents, \
                                line_total_cents) \
       SELECT $1, $2, id, sku, name, $4, $5, $6 FROM products WHERE id = $3; \
+    PREPARE customer(uuid) AS SELECT * FROM users WHERE id = $1; \
     PREPARE orders_prepared AS SELECT WHERE false";
 
 fn uuid(id: Uuid) -> String {
@@ -161,18 +162,16 @@ impl OrderTx for PostgresTx {
         existing_claim(recorded)
     }
 
-    /// One trip for all lines: a conditional decrement per line, in the lines' order,
-    /// each locking its product's row.
-    async fn take_stock(&mut self, lines: &[OrderRequestLine]) -> Result<StockTake, BackendError> {
-        let statements: Vec<String> = lines
-            .iter()
-            .map(|l| format!("EXECUTE take_line({}, {})", uuid(l.product_id.as_uuid()), l.quantity.units()))
-            .collect();
-        let rows = self.simple(&statements.join("; ")).await?;
-        for row in &rows {
-            let (id, product) = convert::taken_product(row)?;
-            self.taken.insert(id, product);
+    /// One trip for the customer and all lines: the customer's row, and a conditional
+    /// decrement per line, in the lines' order, each locking its product's row.
+    async fn take_stock(&mut self, customer: UserId, lines: &[OrderRequestLine]) -> Result<StockTake, BackendError> {
+        let mut sql = format!("EXECUTE customer({})", uuid(customer.as_uuid()));
+        for line in lines {
+            let _ = write!(sql, "; EXECUTE take_line({}, {})", uuid(line.product_id.as_uuid()), line.quantity.units());
         }
+        let (customer, taken) = convert::stock_take_rows(self.simple(&sql).await?)?;
+        self.taken.extend(taken);
+        let Some(customer) = customer else { return Ok(StockTake::UnknownCustomer) };
         if let Some(unserved) = lines.iter().find(|l| !self.taken.contains_key(&l.product_id)) {
             let id = unserved.product_id;
             let stock = self.simple(&format!("SELECT stock FROM products WHERE id = {}", uuid(id.as_uuid()))).await?;
@@ -186,7 +185,8 @@ impl OrderTx for PostgresTx {
                 None => StockTake::Missing(id),
             });
         }
-        Ok(StockTake::Taken(lines.iter().map(|l| self.taken[&l.product_id].clone()).collect()))
+        let products = lines.iter().map(|l| self.taken[&l.product_id].clone()).collect();
+        Ok(StockTake::Taken { customer, products })
     }
 
     async fn insert_order(&mut self, order: &Order) -> Result<(), BackendError> {

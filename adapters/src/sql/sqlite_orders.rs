@@ -8,13 +8,12 @@ use super::convert;
 use super::errors::sqlx_error;
 use super::orders::recorded_claim;
 use super::sqlite_writer::{Step, Turn};
-use orders_core::domain::{Order, OrderId, OrderRequestLine, ProductId, Quantity, RecordedOutcome, Timestamp};
+use orders_core::domain::{Order, OrderId, OrderRequestLine, ProductId, Quantity, RecordedOutcome, Timestamp, UserId};
 use orders_core::ports::{BackendError, Claim, KeyClaim, OrderTx, StockTake};
 use sea_orm::DatabaseConnection;
 use sea_orm::sqlx::query::Query;
 use sea_orm::sqlx::sqlite::SqliteArguments;
 use sea_orm::sqlx::{self, AssertSqlSafe, Sqlite};
-use std::collections::HashMap;
 
 /// After a `wanted(id, quantity)` table of the lines.
 const TAKE_STOCK: &str = "UPDATE products SET stock = stock - wanted.quantity FROM wanted \
@@ -28,6 +27,7 @@ const MARK_CANCELLED: &str =
 const CLAIM_KEY: &str = "INSERT INTO idempotency_keys (user_id, key, fingerprint, outcome, order_id, product_id, \
                          requested, available, created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
                          ON CONFLICT (user_id, key) DO NOTHING RETURNING 1";
+const CUSTOMER: &str = "SELECT * FROM users WHERE id = ?";
 const STOCK_OF: &str = "SELECT stock FROM products WHERE id = ?1";
 pub(super) struct SqliteTx {
     turn: Turn,
@@ -82,24 +82,22 @@ impl OrderTx for SqliteTx {
         recorded_claim(&self.db, claim).await
     }
 
-    /// One statement for all lines: SQLite has no row locks, and the unit holds the
-    /// write lock.
-    async fn take_stock(&mut self, lines: &[OrderRequestLine]) -> Result<StockTake, BackendError> {
+    /// One trip to the writer's connection: the customer's row, then one statement for
+    /// all lines (SQLite has no row locks, and the unit holds the write lock).
+    async fn take_stock(&mut self, customer: UserId, lines: &[OrderRequestLine]) -> Result<StockTake, BackendError> {
         let values = vec!["(?, ?)"; lines.len()].join(", ");
-        let sql = format!("WITH wanted(id, quantity) AS (VALUES {values}) {TAKE_STOCK}");
+        let sql = format!("{CUSTOMER}; WITH wanted(id, quantity) AS (VALUES {values}) {TAKE_STOCK}");
         let rows = self
             .turn
             .fetch_all(Step::Write, |opening, closing| {
-                lines.iter().fold(statement(opening, &sql, closing), |query, line| {
-                    query.bind(line.product_id.as_uuid()).bind(line.quantity.units())
-                })
+                let query = statement(opening, &sql, closing).bind(customer.as_uuid());
+                lines
+                    .iter()
+                    .fold(query, |query, line| query.bind(line.product_id.as_uuid()).bind(line.quantity.units()))
             })
             .await?;
-        let mut taken = HashMap::with_capacity(rows.len());
-        for row in &rows {
-            let (id, product) = convert::taken_product(row)?;
-            taken.insert(id, product);
-        }
+        let (customer, mut taken) = convert::stock_take_rows(rows)?;
+        let Some(customer) = customer else { return Ok(StockTake::UnknownCustomer) };
         if let Some(unserved) = lines.iter().find(|l| !taken.contains_key(&l.product_id)) {
             let id = unserved.product_id;
             let available: Option<i64> = sqlx::query_scalar(STOCK_OF)
@@ -111,7 +109,8 @@ impl OrderTx for SqliteTx {
                 available.map_or(StockTake::Missing(id), |available| StockTake::Short { product_id: id, available })
             );
         }
-        Ok(StockTake::Taken(lines.iter().map(|l| taken.remove(&l.product_id).expect("checked above")).collect()))
+        let products = lines.iter().map(|l| taken.remove(&l.product_id).expect("checked above")).collect();
+        Ok(StockTake::Taken { customer, products })
     }
 
     async fn insert_order(&mut self, order: &Order) -> Result<(), BackendError> {

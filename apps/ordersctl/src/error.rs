@@ -171,6 +171,9 @@ pub fn place_order(error: PlaceOrderError, sku_of: impl Fn(ProductId) -> String)
         PlaceOrderError::IdempotencyKeyReused | PlaceOrderError::IdempotencyKeyInUse => {
             Failure::Refused(error.to_string())
         }
+        PlaceOrderError::UnknownCustomer => {
+            Failure::Refused("the customer no longer exists; nothing was ordered".into())
+        }
         PlaceOrderError::Backend(error) => backend(error),
     }
 }

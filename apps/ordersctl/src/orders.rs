@@ -32,7 +32,7 @@ async fn place(args: PlaceOrder, database: &Database, format: Format) -> Result<
         Some((_, _, sku)) => sku.to_string(),
         None => id.to_string(),
     };
-    let placed = service.place_order(&customer, &items, None).await.map_err(|e| error::place_order(e, sku_of))?;
+    let placed = service.place_order(customer.id, &items, None).await.map_err(|e| error::place_order(e, sku_of))?;
     Ok(output::placed_order(format, &placed.order, &customer))
 }
 

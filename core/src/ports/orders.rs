@@ -4,7 +4,7 @@
 use super::BackendError;
 use super::idempotency::{Claim, KeyClaim};
 use crate::domain::{
-    Order, OrderId, OrderRequestLine, Price, ProductId, ProductName, Quantity, Sku, Timestamp, UserId,
+    Order, OrderId, OrderRequestLine, Price, ProductId, ProductName, Quantity, Sku, Timestamp, User, UserId,
 };
 use async_trait::async_trait;
 
@@ -19,9 +19,11 @@ pub struct TakenProduct {
 /// What [`OrderTx::take_stock`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StockTake {
-    /// Every line's stock went down by its quantity; each line's product as it was,
-    /// in the order of the lines.
-    Taken(Vec<TakenProduct>),
+    /// Every line's stock went down by its quantity: the customer as stored now, and
+    /// each line's product as it was, in the order of the lines.
+    Taken { customer: User, products: Vec<TakenProduct> },
+    /// No user has the customer's id.
+    UnknownCustomer,
     /// No product has this id.
     Missing(ProductId),
     /// Fewer units of this product are in stock than its line asks for.
@@ -55,13 +57,16 @@ pub trait OrderTx: Send {
     /// another unit that holds it has not finished within the store's wait limit.
     async fn claim_key(&mut self, claim: &KeyClaim) -> Result<Claim, BackendError>;
 
-    /// Takes each line's quantity of its product if that many are in stock, with
-    /// conditional steps that never let stock go below zero whatever the concurrency,
-    /// locking products in the order of `lines` (core passes them in product-id order,
-    /// one order for every unit, so that concurrent units cannot deadlock). `Missing`
-    /// or `Short` names the first line that cannot be served; the unit may then hold
-    /// other lines' stock and must be dropped.
-    async fn take_stock(&mut self, lines: &[OrderRequestLine]) -> Result<StockTake, BackendError>;
+    /// Reads `customer` as stored now (the tier that prices the order is the one the
+    /// customer has when the stock is taken), and takes each line's quantity of its
+    /// product if that many are in stock, with conditional steps that never let stock
+    /// go below zero whatever the concurrency, locking products in the order of `lines`
+    /// (core passes them in product-id order, one order for every unit, so that
+    /// concurrent units cannot deadlock). One call, so that a store may do it all in
+    /// one round trip. `UnknownCustomer` comes first; `Missing` or `Short` names the
+    /// first line that cannot be served; the unit may then hold other lines' stock and
+    /// must be dropped.
+    async fn take_stock(&mut self, customer: UserId, lines: &[OrderRequestLine]) -> Result<StockTake, BackendError>;
 
     /// Stores `order` with its lines.
     async fn insert_order(&mut self, order: &Order) -> Result<(), BackendError>;

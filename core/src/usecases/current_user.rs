@@ -1,7 +1,8 @@
-//! Who a request is from: the user behind an access token, as stored now.
+//! Who a request is from: the user behind an access token, as stored now, or only the
+//! id a valid token names (for use cases that read the user themselves).
 
 use super::Service;
-use crate::domain::User;
+use crate::domain::{User, UserId};
 use crate::ports::BackendError;
 
 #[derive(Debug, thiserror::Error)]
@@ -16,9 +17,15 @@ pub enum CurrentUserError {
 impl Service {
     /// The user `token` was issued to, read from the store (so tier and role are current).
     pub async fn current_user(&self, token: &str) -> Result<User, CurrentUserError> {
-        let now = self.ports.clock.now();
-        let id = self.ports.tokens.verify(token, now).map_err(|_| CurrentUserError::Unauthenticated)?;
+        let id = self.token_subject(token)?;
         self.ports.users.by_id(id).await?.ok_or(CurrentUserError::Unauthenticated)
+    }
+
+    /// The id of the user `token` was issued to, if the token is valid now; the store
+    /// is not read, so the user may have vanished since.
+    pub fn token_subject(&self, token: &str) -> Result<UserId, CurrentUserError> {
+        let now = self.ports.clock.now();
+        self.ports.tokens.verify(token, now).map_err(|_| CurrentUserError::Unauthenticated)
     }
 }
 
@@ -37,6 +44,19 @@ mod tests {
         ports.tokens.expect_verify().returning(move |_, _| Ok(id));
         ports.users.expect_by_id().returning(move |_| Ok(Some(stored.clone())));
         assert_eq!(ports.service().current_user("jwt").await.unwrap(), ada);
+    }
+
+    #[test]
+    fn a_valid_token_names_its_subject_without_reading_the_store() {
+        let mut ports = MockPorts::new();
+        let id = user(Tier::Standard, Role::Customer).id;
+        ports.tokens.expect_verify().returning(move |_, _| Ok(id));
+        ports.users.expect_by_id().times(0);
+        assert_eq!(ports.service().token_subject("jwt").unwrap(), id);
+
+        let mut ports = MockPorts::new();
+        ports.tokens.expect_verify().returning(|_, _| Err(InvalidToken));
+        assert!(matches!(ports.service().token_subject("x"), Err(CurrentUserError::Unauthenticated)));
     }
 
     #[tokio::test]

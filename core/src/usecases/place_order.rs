@@ -10,7 +10,7 @@ use super::Service;
 use crate::domain::pricing::{self, PriceOverflow};
 use crate::domain::{
     IdempotencyKey, IdempotencyRecord, Order, OrderId, OrderItems, OrderLine, OrderStatus, ProductId, RecordedOutcome,
-    Refusal, RequestFingerprint, User,
+    Refusal, RequestFingerprint, UserId,
 };
 use crate::ports::{BackendError, Claim, KeyClaim, OrderTx, StockTake, TakenProduct};
 use std::collections::HashMap;
@@ -32,6 +32,9 @@ pub enum PlaceOrderError {
     IdempotencyKeyReused,
     #[error("a request with this Idempotency-Key is still being processed")]
     IdempotencyKeyInUse,
+    /// No user has the customer's id (their token outlived them).
+    #[error("no user has this id")]
+    UnknownCustomer,
     #[error(transparent)]
     Backend(#[from] BackendError),
 }
@@ -43,17 +46,18 @@ impl PlaceOrderError {
 }
 
 impl Service {
-    /// Places an order for `customer` (priced with their tier as stored now). With
+    /// Places an order for `customer`, priced with their tier as stored when the stock
+    /// is taken (read in the same unit of work, so no separate lookup is needed). With
     /// `key`, a retry of the same request answers what the first one did and places
     /// nothing new.
     pub async fn place_order(
         &self,
-        customer: &User,
+        customer: UserId,
         items: &OrderItems,
         key: Option<IdempotencyKey>,
     ) -> Result<Placed, PlaceOrderError> {
         let claim = key.map(|key| KeyClaim {
-            user: customer.id,
+            user: customer,
             key,
             fingerprint: RequestFingerprint::of(items),
             order_id: OrderId::generate(),
@@ -87,17 +91,19 @@ impl Service {
     }
 
     /// Takes the stock of every line and stores the order, inside `tx`. The inner
-    /// `Err` is why the order cannot be placed; `tx` must then be dropped.
+    /// `Err` is why the order cannot be placed; `tx` must then be dropped, as after an
+    /// outer one.
     async fn place_in(
         &self,
         tx: &mut dyn OrderTx,
-        customer: &User,
+        customer: UserId,
         items: &OrderItems,
         claim: Option<&KeyClaim>,
-    ) -> Result<Result<Order, Failure>, BackendError> {
+    ) -> Result<Result<Order, Failure>, PlaceOrderError> {
         let in_order = items.in_product_order();
-        let products = match tx.take_stock(&in_order).await? {
-            StockTake::Taken(products) => products,
+        let (customer, products) = match tx.take_stock(customer, &in_order).await? {
+            StockTake::Taken { customer, products } => (customer, products),
+            StockTake::UnknownCustomer => return Err(PlaceOrderError::UnknownCustomer),
             StockTake::Missing(product_id) => return Ok(Err(Failure::Missing(product_id))),
             StockTake::Short { product_id, available } => {
                 let requested = in_order.iter().find(|l| l.product_id == product_id).map_or(0, |l| l.quantity.units());
@@ -106,7 +112,9 @@ impl Service {
         };
         if products.len() != in_order.len() {
             let (taken, asked) = (products.len(), in_order.len());
-            return Err(BackendError::failed(format!("the store took the stock of {taken} lines out of {asked}")));
+            return Err(
+                BackendError::failed(format!("the store took the stock of {taken} lines out of {asked}")).into()
+            );
         }
         let mut taken: HashMap<ProductId, TakenProduct> = in_order.iter().map(|l| l.product_id).zip(products).collect();
         let mut lines = Vec::with_capacity(taken.len());

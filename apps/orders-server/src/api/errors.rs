@@ -106,12 +106,13 @@ impl From<AuthenticateError> for Problem {
     }
 }
 
+/// The detail of a 401 for a token that is no longer good.
+const TOKEN_NOT_GOOD: &str = "the access token is malformed, expired, or names no user; log in again";
+
 impl From<CurrentUserError> for Problem {
     fn from(error: CurrentUserError) -> Self {
         match error {
-            CurrentUserError::Unauthenticated => {
-                unauthenticated("the access token is malformed, expired, or names no user; log in again")
-            }
+            CurrentUserError::Unauthenticated => unauthenticated(TOKEN_NOT_GOOD),
             CurrentUserError::Backend(error) => error.into(),
         }
     }
@@ -188,6 +189,7 @@ impl From<PlaceOrderError> for Problem {
                 Problem::new(StatusCode::CONFLICT, "idempotency_key_in_use", error.to_string())
                     .with_header(header::RETRY_AFTER, 1)
             }
+            PlaceOrderError::UnknownCustomer => unauthenticated(TOKEN_NOT_GOOD),
             PlaceOrderError::Backend(error) => error.into(),
         }
     }

@@ -9,7 +9,7 @@ use super::dto::pages::page_request;
 use super::errors::docs;
 use super::idempotency_key::IdempotencyKeyParam;
 use super::problem::{ApiError, DocumentedErrors, ErrorDoc, HeaderDoc};
-use super::security::Caller;
+use super::security::{Caller, TokenHolder};
 use orders_core::domain::{OrderId, UserId};
 use orders_core::usecases::{Placed, Service};
 use poem_openapi::param::{Path, Query};
@@ -148,7 +148,7 @@ impl OrdersApi {
     #[oai(path = "/v1/orders", method = "post", operation_id = "placeOrder")]
     async fn place_order(
         &self,
-        caller: Caller,
+        caller: TokenHolder,
         /// 1 to 255 printable ASCII characters, chosen by the client (a UUID is a good
         /// choice); makes retries of this request safe.
         #[oai(name = "Idempotency-Key")]
@@ -156,7 +156,7 @@ impl OrdersApi {
         body: JsonBody<PlaceOrderRequest>,
     ) -> Result<PlaceOrderAnswer, ApiError<PlaceOrderErrors>> {
         let (items, key) = body.0.try_into_domain(idempotency_key.0.as_deref())?;
-        let Placed { order, replayed } = self.service.place_order(&caller.user(), &items, key).await?;
+        let Placed { order, replayed } = self.service.place_order(caller.id(), &items, key).await?;
         let location = location(order.id.as_uuid());
         Ok(PlaceOrderAnswer::Placed(Json(order.into()), location, replayed.then(|| "true".to_owned())))
     }

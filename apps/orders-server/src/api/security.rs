@@ -1,10 +1,12 @@
 //! Who is calling: the JWT from `POST /v1/auth/token`, sent as `Authorization: Bearer`.
 //! It is declared twice, as a plain bearer scheme (paste a token) and as the OAuth2
 //! password flow (log in with e-mail and password), so that Swagger UI's Authorize
-//! button works either way; both resolve the token to the user as stored now.
+//! button works either way. [`Caller`] resolves the token to the user as stored now;
+//! [`TokenHolder`] (the same schemes, for use cases that read the user in their own
+//! unit of work) only checks the token, without reading the store.
 
 use super::problem::Problem;
-use orders_core::domain::User;
+use orders_core::domain::{User, UserId};
 use orders_core::usecases::{Actor, Service};
 use poem::Request;
 use poem_openapi::auth::Bearer;
@@ -53,7 +55,46 @@ impl Caller {
     }
 }
 
+/// A token from `POST /v1/auth/token`, pasted as is; checked, not resolved.
+#[derive(SecurityScheme)]
+#[oai(rename = "bearerAuth", ty = "bearer", bearer_format = "JWT", checker = "token_subject")]
+pub struct BearerSubject(UserId);
+
+/// Log in with your e-mail address as the username (the OAuth2 password grant);
+/// checked, not resolved.
+#[derive(SecurityScheme)]
+#[oai(
+    rename = "oauth2Password",
+    ty = "oauth2",
+    flows(password(token_url = "/v1/auth/token", scopes = "Scope")),
+    checker = "token_subject"
+)]
+pub struct OAuth2Subject(UserId);
+
+/// The id of the user a request's valid token names, by either scheme. The user may
+/// have vanished since the token was issued: the use case finds out.
+#[derive(SecurityScheme)]
+pub enum TokenHolder {
+    Bearer(BearerSubject),
+    OAuth2(OAuth2Subject),
+}
+
+impl TokenHolder {
+    pub fn id(self) -> UserId {
+        match self {
+            TokenHolder::Bearer(BearerSubject(id)) | TokenHolder::OAuth2(OAuth2Subject(id)) => id,
+        }
+    }
+}
+
+fn service(request: &Request) -> &Service {
+    request.data::<Service>().expect("the app is built with the service as request data")
+}
+
+async fn token_subject(request: &Request, bearer: Bearer) -> poem::Result<UserId> {
+    service(request).token_subject(&bearer.token).map_err(|error| Problem::from(error).into())
+}
+
 async fn resolve_user(request: &Request, bearer: Bearer) -> poem::Result<User> {
-    let service = request.data::<Service>().expect("the app is built with the service as request data");
-    service.current_user(&bearer.token).await.map_err(|error| Problem::from(error).into())
+    service(request).current_user(&bearer.token).await.map_err(|error| Problem::from(error).into())
 }
