@@ -1,5 +1,6 @@
 //! What a ceiling run measured: the same orders as plain SQL, no HTTP, no application.
 
+use crate::load::quantile_ms;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize)]
@@ -14,4 +15,31 @@ pub struct Ceiling {
     pub p99_ms: f64,
     pub orders: u64,
     pub failed: u64,
+    /// How long it ran.
+    pub seconds: f64,
+    /// Microseconds per order, sorted.
+    #[serde(skip)]
+    pub latencies_us: Vec<u32>,
+}
+
+impl Ceiling {
+    /// One ceiling of runs of the same work at the same concurrency; `None` if there
+    /// are none.
+    pub fn combine(runs: Vec<Ceiling>) -> Option<Ceiling> {
+        let mut runs = runs.into_iter();
+        let mut all = runs.next()?;
+        for run in runs {
+            all.orders_per_s =
+                (all.orders_per_s * all.seconds + run.orders_per_s * run.seconds) / (all.seconds + run.seconds);
+            all.seconds += run.seconds;
+            all.orders += run.orders;
+            all.failed += run.failed;
+            all.clients = all.clients.min(run.clients);
+            all.latencies_us.extend(run.latencies_us);
+        }
+        all.latencies_us.sort_unstable();
+        all.p50_ms = quantile_ms(&all.latencies_us, 0.50);
+        all.p99_ms = quantile_ms(&all.latencies_us, 0.99);
+        Some(all)
+    }
 }

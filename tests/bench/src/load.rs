@@ -76,6 +76,13 @@ impl Outcome {
             + self.transport_errors
     }
 
+    /// Adds a later run of the same load, as if the two were one.
+    pub fn add_run(&mut self, run: Outcome) {
+        self.window += run.window;
+        merge(self, run);
+        self.latencies_us.sort_unstable();
+    }
+
     /// The `q` quantile of latency in milliseconds (`latencies_us` must be sorted).
     pub fn quantile_ms(&self, q: f64) -> f64 {
         quantile_ms(&self.latencies_us, q)

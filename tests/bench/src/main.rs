@@ -53,6 +53,9 @@ struct Args {
     /// Seconds of warm-up before each measured run.
     #[arg(long)]
     warmup: Option<f64>,
+    /// Slices in which each order run and its ceiling alternate (default 4, smoke 1).
+    #[arg(long)]
+    rounds: Option<u32>,
     /// Skip contention and growth: only the order runs and their ceilings.
     #[arg(long)]
     quick: bool,
@@ -95,6 +98,8 @@ struct Sizes {
     read_connections: usize,
     warmup_s: f64,
     duration_s: f64,
+    /// The order runs and their ceilings alternate in this many slices of `duration_s`.
+    rounds: u32,
     growth_duration_s: f64,
 }
 
@@ -112,6 +117,7 @@ impl Sizes {
                 read_connections: 4,
                 warmup_s: 0.2,
                 duration_s: 1.0,
+                rounds: 1,
                 growth_duration_s: 1.0,
             }
         } else {
@@ -124,8 +130,9 @@ impl Sizes {
                 lines: vec![1, 10, 100],
                 lines_connections: 8,
                 read_connections: 32,
-                warmup_s: 2.0,
-                duration_s: 10.0,
+                warmup_s: 1.0,
+                duration_s: 12.0,
+                rounds: 4,
                 growth_duration_s: 5.0,
             }
         };
@@ -138,6 +145,9 @@ impl Sizes {
         }
         if let Some(warmup) = args.warmup {
             sizes.warmup_s = warmup;
+        }
+        if let Some(rounds) = args.rounds {
+            sizes.rounds = rounds.max(1);
         }
         sizes
     }
@@ -225,6 +235,11 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A ceiling's orders/s for the progress lines.
+fn per_s(ceiling: &Option<ceiling::Ceiling>) -> String {
+    ceiling.as_ref().map_or_else(|| "none".to_owned(), |c| format!("{:.0}", c.orders_per_s))
+}
+
 async fn blocking<T: Send + 'static>(work: impl FnOnce() -> anyhow::Result<T> + Send + 'static) -> anyhow::Result<T> {
     tokio::task::spawn_blocking(work).await?
 }
@@ -268,6 +283,76 @@ impl Bench {
     ) -> anyhow::Result<Measured> {
         let make = workload::place_orders(address, mix, self.tokens.clone());
         self.load(address, self.plan(connections, duration_s), 201, make).await
+    }
+
+    /// How long each slice of an order run and of its ceiling lasts, in whole seconds
+    /// (pgbench's `-T`).
+    fn slice(&self) -> Duration {
+        Duration::from_secs_f64((self.sizes.duration_s / f64::from(self.sizes.rounds)).round().max(1.0))
+    }
+
+    /// Orders of `mix` at `connections` through the SQLite service, and its ceiling,
+    /// alternating in slices (see [`Bench::slice`]): a shared machine's speed drifts
+    /// by more than the gap being measured within a minute, and this way the service
+    /// and its ceiling meet the same drift.
+    async fn sqlite_against_ceiling(
+        &self,
+        db: &Arc<sqlite::Sqlite>,
+        server: &Server,
+        mix: Mix,
+        connections: usize,
+    ) -> anyhow::Result<(Measured, Option<f64>, Option<ceiling::Ceiling>)> {
+        let slice = self.slice();
+        let reset = server.reset_peak();
+        let (mut service, mut ceilings) = (load::Outcome::default(), Vec::new());
+        for _ in 0..self.sizes.rounds {
+            let d = db.clone();
+            blocking(move || d.settle()).await?;
+            service.add_run(self.place_outcome(server.address, mix, connections, slice).await?);
+            let d = db.clone();
+            ceilings.push(
+                blocking(move || {
+                    d.settle()?;
+                    d.ceiling(mix, slice)
+                })
+                .await?,
+            );
+        }
+        let peak = if reset { server.peak_rss_mib() } else { None };
+        Ok((Measured::of(&service, 201), peak, ceiling::Ceiling::combine(ceilings)))
+    }
+
+    /// As [`Bench::sqlite_against_ceiling`], with pgbench as the ceiling.
+    async fn postgres_against_ceiling(
+        &self,
+        db: &postgres::Postgres,
+        server: &Server,
+        mix: Mix,
+        connections: usize,
+    ) -> anyhow::Result<(Measured, Option<f64>, Option<ceiling::Ceiling>)> {
+        let slice = self.slice();
+        let reset = server.reset_peak();
+        let (mut service, mut ceilings) = (load::Outcome::default(), Vec::new());
+        for _ in 0..self.sizes.rounds {
+            db.settle().await?;
+            service.add_run(self.place_outcome(server.address, mix, connections, slice).await?);
+            ceilings.extend(self.pgbench(db, mix, connections, slice).await);
+        }
+        let peak = if reset { server.peak_rss_mib() } else { None };
+        Ok((Measured::of(&service, 201), peak, ceiling::Ceiling::combine(ceilings)))
+    }
+
+    /// The outcome of placing orders of `mix` at `connections` for `duration`.
+    async fn place_outcome(
+        &self,
+        address: SocketAddr,
+        mix: Mix,
+        connections: usize,
+        duration: Duration,
+    ) -> anyhow::Result<load::Outcome> {
+        let make = workload::place_orders(address, mix, self.tokens.clone());
+        let plan = self.plan(connections, duration.as_secs_f64());
+        blocking(move || load::run(address, plan, 201, make)).await
     }
 
     fn start_server(&self, database: &str, url: &str) -> anyhow::Result<Server> {
@@ -348,32 +433,16 @@ impl Bench {
         }
         let mut report = DatabaseReport::new("SQLite");
         for &connections in &self.sizes.connections {
-            let mix = self.order_mix();
-            let d = db.clone();
-            blocking(move || d.settle()).await?;
-            let reset = server.reset_peak();
-            let service = self.place(address, mix, connections, self.sizes.duration_s).await?;
-            let peak = if reset { server.peak_rss_mib() } else { None };
-            let d = db.clone();
-            let duration = Duration::from_secs_f64(self.sizes.duration_s);
-            let ceiling = blocking(move || {
-                d.settle()?;
-                d.ceiling(mix, duration)
-            })
-            .await?;
-            eprintln!("SQLite @{connections}: {:.0} orders/s, ceiling {:.0}", service.per_s, ceiling.orders_per_s);
-            report.orders.push(OrderRun::new(connections, service, peak, Some(ceiling)));
+            let (service, peak, ceiling) =
+                self.sqlite_against_ceiling(&db, &server, self.order_mix(), connections).await?;
+            eprintln!("SQLite @{connections}: {:.0} orders/s, ceiling {}", service.per_s, per_s(&ceiling));
+            report.orders.push(OrderRun::new(connections, service, peak, ceiling));
         }
         if !self.args.quick {
             let hot = Mix { hot: Some(1), ..self.mix(Lines::OneToThree) };
             let connections = self.sizes.contention_connections;
-            let d = db.clone();
-            blocking(move || d.settle()).await?;
-            let service = self.place(address, hot, connections, self.sizes.duration_s).await?;
-            let d = db.clone();
-            let duration = Duration::from_secs_f64(self.sizes.duration_s);
-            let ceiling = blocking(move || d.ceiling(hot, duration)).await?;
-            report.contention = Some(OrderRun::new(connections, service, None, Some(ceiling)));
+            let (service, _, ceiling) = self.sqlite_against_ceiling(&db, &server, hot, connections).await?;
+            report.contention = Some(OrderRun::new(connections, service, None, ceiling));
             self.lines(address, &mut report).await?;
             let d = db.clone();
             self.reads(address, &mut report, move |products, big, base_ms| {
@@ -411,25 +480,15 @@ impl Bench {
         self.check_server(address).await?;
         let mut report = DatabaseReport::new("PostgreSQL");
         for &connections in &self.sizes.connections {
-            let mix = self.order_mix();
-            db.settle().await?;
-            let reset = server.reset_peak();
-            let service = self.place(address, mix, connections, self.sizes.duration_s).await?;
-            let peak = if reset { server.peak_rss_mib() } else { None };
-            let ceiling = self.pgbench(db, mix, connections).await;
-            eprintln!(
-                "PostgreSQL @{connections}: {:.0} orders/s, ceiling {:.0}",
-                service.per_s,
-                ceiling.as_ref().map_or(f64::NAN, |c| c.orders_per_s)
-            );
+            let (service, peak, ceiling) =
+                self.postgres_against_ceiling(db, &server, self.order_mix(), connections).await?;
+            eprintln!("PostgreSQL @{connections}: {:.0} orders/s, ceiling {}", service.per_s, per_s(&ceiling));
             report.orders.push(OrderRun::new(connections, service, peak, ceiling));
         }
         if !self.args.quick {
             let hot = Mix { hot: Some(1), ..self.mix(Lines::OneToThree) };
             let connections = self.sizes.contention_connections;
-            db.settle().await?;
-            let service = self.place(address, hot, connections, self.sizes.duration_s).await?;
-            let ceiling = self.pgbench(db, hot, connections).await;
+            let (service, _, ceiling) = self.postgres_against_ceiling(db, &server, hot, connections).await?;
             report.contention = Some(OrderRun::new(connections, service, None, ceiling));
             self.lines(address, &mut report).await?;
             self.reads(address, &mut report, |products, big, base_ms| async move {
@@ -446,11 +505,17 @@ impl Bench {
 
     /// The pgbench ceiling for `mix` at `connections` clients, or as many as the server
     /// still accepts (its max_connections); `None`, with a note, if pgbench failed.
-    async fn pgbench(&self, db: &postgres::Postgres, mix: Mix, connections: usize) -> Option<ceiling::Ceiling> {
+    async fn pgbench(
+        &self,
+        db: &postgres::Postgres,
+        mix: Mix,
+        connections: usize,
+        duration: Duration,
+    ) -> Option<ceiling::Ceiling> {
         let measured = async {
             db.settle().await?;
             let clients = connections.min(db.free_connections().await?);
-            db.ceiling(mix, clients, Duration::from_secs_f64(self.sizes.duration_s), &self.work)
+            db.ceiling(mix, clients, duration, &self.work)
         };
         match measured.await {
             Ok(ceiling) => Some(ceiling),

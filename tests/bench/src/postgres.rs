@@ -226,6 +226,8 @@ impl Postgres {
             p99_ms: quantile_ms(&latencies, 0.99),
             orders: latencies.len() as u64,
             failed,
+            seconds: seconds as f64,
+            latencies_us: latencies,
         })
     }
 }

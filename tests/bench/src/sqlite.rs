@@ -150,6 +150,8 @@ impl Sqlite {
             p99_ms: quantile_ms(&latencies, 0.99),
             orders: latencies.len() as u64,
             failed,
+            seconds: elapsed.as_secs_f64(),
+            latencies_us: latencies,
         })
     }
 }
