@@ -184,7 +184,12 @@ where
     Ok((ProductId::from_uuid(id), product))
 }
 
-/// A unit's rows from reading its customer (`SELECT * FROM users`, the one row with an
+/// The columns of a customer's row as [`stock_take_rows`] reads it. Named rather than
+/// `*`: a statement prepared for the life of a connection must keep its result's shape
+/// when a migration adds a column.
+pub(crate) const CUSTOMER_COLUMNS: &str = "id, email, password_hash, full_name, tier, role, created_at";
+
+/// A unit's rows from reading its customer ([`CUSTOMER_COLUMNS`], the one row with an
 /// `email` column) and taking stock (a row per product taken, as [`taken_product`]
 /// reads it): the customer if found, and the products taken.
 pub(crate) fn stock_take_rows<R>(rows: Vec<R>) -> Result<(Option<User>, HashMap<ProductId, TakenProduct>), BackendError>

@@ -7,15 +7,15 @@
 //! no parameters and plans every statement it is sent. So the statements of an order
 //! (the customer's row and a conditional decrement per line, then the order row and a
 //! row per line: pgbench's script, plus the customer) are prepared once per connection
-//! (`PREPARE`, by the first unit that finds them missing) and run with `EXECUTE`, whose arguments are only values whose text their
-//! types fix: UUIDs, integers, timestamps, and the order's status and currency
-//! (validated codes). Text that comes from people (idempotency keys) is always bound.
+//! (`PREPARE`, by the first unit that finds them missing) and run with `EXECUTE`,
+//! whose arguments are only values whose text their types fix: UUIDs, integers,
+//! timestamps, and the order's status and currency (validated codes). Text that comes from people (idempotency keys) is always bound.
 //! The lines' sku and name are copied inside the database from the product rows this
 //! unit took stock of and holds locked, after checking that they are what the order
 //! was priced with.
 
 use super::KEY_WAIT;
-use super::convert;
+use super::convert::{self, CUSTOMER_COLUMNS};
 use super::entities::idempotency_key;
 use super::errors::{POSTGRES_LOCK_TIMEOUT, db_error, sqlx_error};
 use super::orders::existing_claim;
@@ -64,7 +64,7 @@ impl PostgresTx {
         self.begun = true;
         match self.run(format!("BEGIN; EXECUTE {PREPARED}; {sql}")).await {
             Err(error) if has_code(&error, UNDEFINED_PREPARED_STATEMENT) => {
-                let prepared = match self.run(format!("ROLLBACK; {PREPARE}")).await {
+                let prepared = match self.run(format!("ROLLBACK; {}", prepare())).await {
                     Ok(_) => self.run(format!("BEGIN; {sql}")).await,
                     Err(error) => Err(error),
                 };
@@ -88,7 +88,10 @@ impl PostgresTx {
 const UNDEFINED_PREPARED_STATEMENT: &str = "26000";
 /// Prepared last, so that a connection that has it has the others.
 const PREPARED: &str = "orders_prepared";
-const PREPARE: &str = "\
+/// The statements of a unit, prepared on a connection that lacks them; the marker last.
+fn prepare() -> String {
+    format!(
+        "\
     PREPARE take_line(uuid, int8) AS \
       UPDATE products SET stock = stock - $2 WHERE id = $1 AND stock >= $2 RETURNING id, sku, name, price_cents; \
     PREPARE insert_order(uuid, uuid, text, text, int8, int8, int8, timestamptz) AS \
@@ -99,8 +102,10 @@ const PREPARE: &str = "\
       INSERT INTO order_lines (order_id, line_no, product_id, sku, name, quantity, unit_price_cents, \
                                line_total_cents) \
       SELECT $1, $2, id, sku, name, $4, $5, $6 FROM products WHERE id = $3; \
-    PREPARE customer(uuid) AS SELECT * FROM users WHERE id = $1; \
-    PREPARE orders_prepared AS SELECT WHERE false";
+    PREPARE customer(uuid) AS SELECT {CUSTOMER_COLUMNS} FROM users WHERE id = $1; \
+    PREPARE {PREPARED} AS SELECT WHERE false"
+    )
+}
 
 fn uuid(id: Uuid) -> String {
     format!("'{id}'::uuid")
@@ -149,12 +154,15 @@ impl OrderTx for PostgresTx {
         }
         // Read on this unit's connection: waiting for another from the pool while
         // holding this one would starve the pool when many retries of one key arrive.
-        let recorded = sqlx::query("SELECT * FROM idempotency_keys WHERE user_id = $1 AND key = $2")
-            .bind(claim.user.as_uuid())
-            .bind(claim.key.as_str())
-            .fetch_optional(self.conn())
-            .await
-            .map_err(sqlx_error)?;
+        let recorded = sqlx::query(
+            "SELECT user_id, key, fingerprint, outcome, order_id, product_id, requested, available, created_at_ms \
+             FROM idempotency_keys WHERE user_id = $1 AND key = $2",
+        )
+        .bind(claim.user.as_uuid())
+        .bind(claim.key.as_str())
+        .fetch_optional(self.conn())
+        .await
+        .map_err(sqlx_error)?;
         let recorded = recorded
             .map(|row| idempotency_key::Model::from_query_result(&QueryResult::from(row), ""))
             .transpose()

@@ -4,7 +4,7 @@
 //! first statement, and the order's rows travel with the release of the savepoint.
 //! Stock still moves only through conditional `UPDATE`s.
 
-use super::convert;
+use super::convert::{self, CUSTOMER_COLUMNS};
 use super::errors::sqlx_error;
 use super::orders::recorded_claim;
 use super::sqlite_writer::{Step, Turn};
@@ -27,7 +27,6 @@ const MARK_CANCELLED: &str =
 const CLAIM_KEY: &str = "INSERT INTO idempotency_keys (user_id, key, fingerprint, outcome, order_id, product_id, \
                          requested, available, created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
                          ON CONFLICT (user_id, key) DO NOTHING RETURNING 1";
-const CUSTOMER: &str = "SELECT * FROM users WHERE id = ?";
 const STOCK_OF: &str = "SELECT stock FROM products WHERE id = ?1";
 pub(super) struct SqliteTx {
     turn: Turn,
@@ -86,7 +85,9 @@ impl OrderTx for SqliteTx {
     /// all lines (SQLite has no row locks, and the unit holds the write lock).
     async fn take_stock(&mut self, customer: UserId, lines: &[OrderRequestLine]) -> Result<StockTake, BackendError> {
         let values = vec!["(?, ?)"; lines.len()].join(", ");
-        let sql = format!("{CUSTOMER}; WITH wanted(id, quantity) AS (VALUES {values}) {TAKE_STOCK}");
+        let sql = format!(
+            "SELECT {CUSTOMER_COLUMNS} FROM users WHERE id = ?; WITH wanted(id, quantity) AS (VALUES {values}) {TAKE_STOCK}"
+        );
         let rows = self
             .turn
             .fetch_all(Step::Write, |opening, closing| {

@@ -34,7 +34,9 @@ impl Ceiling {
             all.seconds += run.seconds;
             all.orders += run.orders;
             all.failed += run.failed;
-            all.clients = all.clients.min(run.clients);
+            if run.clients < all.clients {
+                (all.clients, all.how) = (run.clients, run.how);
+            }
             all.latencies_us.extend(run.latencies_us);
         }
         all.latencies_us.sort_unstable();
