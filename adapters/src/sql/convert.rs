@@ -9,9 +9,10 @@ use orders_core::domain::{
     Price, Product, ProductId, ProductName, Quantity, RecordedOutcome, Refusal, RequestFingerprint, Role, Sku, Stock,
     Tier, Timestamp, Totals, User, UserId,
 };
-use orders_core::ports::{BackendError, TakenProduct};
+use orders_core::ports::{BackendError, KeyClaim, TakenProduct};
 use sea_orm::ActiveValue::Set;
-use sea_orm::sqlx::{ColumnIndex, Decode, Row, Type};
+use sea_orm::sqlx::query::Query;
+use sea_orm::sqlx::{ColumnIndex, Database, Decode, Encode, Row, Type};
 use sea_orm::{FromQueryResult, QueryResult};
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -214,4 +215,40 @@ where
         }
     }
     Ok((customer, taken))
+}
+
+/// Inserts the key a unit claims unless it is taken; a row comes back only if claimed.
+/// Bound with [`bind_claim`]; `$n` parameters, which SQLite reads too.
+pub(crate) const CLAIM_KEY: &str = "INSERT INTO idempotency_keys (user_id, key, fingerprint, outcome, order_id, \
+                                    product_id, requested, available, created_at_ms) \
+                                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                                    ON CONFLICT (user_id, key) DO NOTHING RETURNING 1";
+
+/// [`CLAIM_KEY`]'s arguments for `claim`: its key, recorded as placing its order.
+pub(crate) fn bind_claim<'q, DB>(query: Query<'q, DB, DB::Arguments>, claim: &KeyClaim) -> Query<'q, DB, DB::Arguments>
+where
+    DB: Database,
+    for<'e> Uuid: Encode<'e, DB> + Type<DB>,
+    for<'e> Option<Uuid>: Encode<'e, DB> + Type<DB>,
+    for<'e> String: Encode<'e, DB> + Type<DB>,
+    for<'e> Option<i64>: Encode<'e, DB> + Type<DB>,
+    for<'e> i64: Encode<'e, DB> + Type<DB>,
+{
+    let row = idempotency_row(
+        claim.user,
+        claim.key.as_str(),
+        &claim.fingerprint,
+        &RecordedOutcome::Placed(claim.order_id),
+        claim.at,
+    );
+    query
+        .bind(row.user_id.unwrap())
+        .bind(row.key.unwrap())
+        .bind(row.fingerprint.unwrap())
+        .bind(row.outcome.unwrap())
+        .bind(row.order_id.unwrap())
+        .bind(row.product_id.unwrap())
+        .bind(row.requested.unwrap())
+        .bind(row.available.unwrap())
+        .bind(row.created_at_ms.unwrap())
 }

@@ -19,7 +19,7 @@ use super::convert::{self, CUSTOMER_COLUMNS};
 use super::entities::idempotency_key;
 use super::errors::{POSTGRES_LOCK_TIMEOUT, db_error, sqlx_error};
 use super::orders::existing_claim;
-use orders_core::domain::{Order, OrderId, OrderRequestLine, ProductId, Quantity, RecordedOutcome, Timestamp, UserId};
+use orders_core::domain::{Order, OrderId, OrderRequestLine, ProductId, Quantity, Timestamp, UserId};
 use orders_core::ports::{BackendError, Claim, KeyClaim, OrderTx, StockTake, TakenProduct};
 use sea_orm::sqlx::pool::PoolConnection;
 use sea_orm::sqlx::postgres::PgRow;
@@ -121,29 +121,7 @@ impl OrderTx for PostgresTx {
     /// up to [`KEY_WAIT`]; after that the key is reported in use.
     async fn claim_key(&mut self, claim: &KeyClaim) -> Result<Claim, BackendError> {
         self.simple(&format!("SET LOCAL lock_timeout = '{}ms'", KEY_WAIT.as_millis())).await?;
-        let row = convert::idempotency_row(
-            claim.user,
-            claim.key.as_str(),
-            &claim.fingerprint,
-            &RecordedOutcome::Placed(claim.order_id),
-            claim.at,
-        );
-        let inserted = sqlx::query(
-            "INSERT INTO idempotency_keys (user_id, key, fingerprint, outcome, order_id, product_id, requested, \
-             available, created_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-             ON CONFLICT (user_id, key) DO NOTHING RETURNING 1",
-        )
-        .bind(row.user_id.unwrap())
-        .bind(row.key.unwrap())
-        .bind(row.fingerprint.unwrap())
-        .bind(row.outcome.unwrap())
-        .bind(row.order_id.unwrap())
-        .bind(row.product_id.unwrap())
-        .bind(row.requested.unwrap())
-        .bind(row.available.unwrap())
-        .bind(row.created_at_ms.unwrap())
-        .fetch_all(self.conn())
-        .await;
+        let inserted = convert::bind_claim(sqlx::query(convert::CLAIM_KEY), claim).fetch_all(self.conn()).await;
         let inserted = match inserted {
             Err(error) if has_code(&error, POSTGRES_LOCK_TIMEOUT) => return Ok(Claim::InUse),
             other => other.map_err(sqlx_error)?,

@@ -8,7 +8,7 @@ use super::convert::{self, CUSTOMER_COLUMNS};
 use super::errors::sqlx_error;
 use super::orders::recorded_claim;
 use super::sqlite_writer::{Step, Turn};
-use orders_core::domain::{Order, OrderId, OrderRequestLine, ProductId, Quantity, RecordedOutcome, Timestamp, UserId};
+use orders_core::domain::{Order, OrderId, OrderRequestLine, ProductId, Quantity, Timestamp, UserId};
 use orders_core::ports::{BackendError, Claim, KeyClaim, OrderTx, StockTake};
 use sea_orm::DatabaseConnection;
 use sea_orm::sqlx::query::Query;
@@ -24,9 +24,6 @@ const TAKE_STOCK: &str = "UPDATE products SET stock = stock - wanted.quantity FR
 const RETURN_STOCK: &str = "UPDATE products SET stock = stock + ?1 WHERE id = ?2 RETURNING 1";
 const MARK_CANCELLED: &str =
     "UPDATE orders SET status = 'cancelled', cancelled_at = ?1 WHERE id = ?2 AND status = 'placed' RETURNING 1";
-const CLAIM_KEY: &str = "INSERT INTO idempotency_keys (user_id, key, fingerprint, outcome, order_id, product_id, \
-                         requested, available, created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
-                         ON CONFLICT (user_id, key) DO NOTHING RETURNING 1";
 const STOCK_OF: &str = "SELECT stock FROM products WHERE id = ?1";
 pub(super) struct SqliteTx {
     turn: Turn,
@@ -50,26 +47,10 @@ fn statement(opening: &str, sql: &str, closing: &str) -> Query<'static, Sqlite, 
 #[async_trait::async_trait]
 impl OrderTx for SqliteTx {
     async fn claim_key(&mut self, claim: &KeyClaim) -> Result<Claim, BackendError> {
-        let row = convert::idempotency_row(
-            claim.user,
-            claim.key.as_str(),
-            &claim.fingerprint,
-            &RecordedOutcome::Placed(claim.order_id),
-            claim.at,
-        );
         let inserted = self
             .turn
             .fetch_all(Step::Write, |opening, closing| {
-                statement(opening, CLAIM_KEY, closing)
-                    .bind(row.user_id.unwrap())
-                    .bind(row.key.unwrap())
-                    .bind(row.fingerprint.unwrap())
-                    .bind(row.outcome.unwrap())
-                    .bind(row.order_id.unwrap())
-                    .bind(row.product_id.unwrap())
-                    .bind(row.requested.unwrap())
-                    .bind(row.available.unwrap())
-                    .bind(row.created_at_ms.unwrap())
+                convert::bind_claim(statement(opening, convert::CLAIM_KEY, closing), claim)
             })
             .await?;
         if !inserted.is_empty() {
