@@ -4,13 +4,17 @@
 //! - [`sql`]: every storage port on SeaORM, for SQLite (`sqlite://`) and PostgreSQL
 //!   (`postgres://`), with its migrations.
 //! - [`passwords`], [`tokens`], [`clock`]: argon2id hashing, HS256 JWTs, the system clock.
-//! - [`Store`]: opens whichever store a URL names and hands out core's [`Ports`](orders_core::usecases::Ports).
+//! - [`Store`]: opens whichever store a URL names ([`StoreOptions`]) and hands out
+//!   core's [`Ports`](orders_core::usecases::Ports) on it; the app that composes the
+//!   process chooses the [`OutsidePorts`].
 
 pub mod clock;
 pub mod memory;
 pub mod passwords;
 pub mod sql;
 mod store;
+mod store_options;
 pub mod tokens;
 
-pub use store::{OpenStoreError, Store, StoreOptions};
+pub use store::{OpenStoreError, OutsidePorts, Store};
+pub use store_options::StoreOptions;

@@ -1,37 +1,14 @@
-//! Choosing a store by URL, and wiring it into core's ports.
+//! Choosing a store by URL, and handing out core's storage ports on it.
 
-use crate::clock::SystemClock;
 use crate::memory::MemoryStore;
-use crate::passwords::Argon2Hasher;
 use crate::sql::SqlStore;
+use crate::store_options::StoreOptions;
 use orders_core::ports::{
-    BackendError, IdempotencyStore, LoginAttempts, OrderStore, ProductStore, TokenIssuer, UserStore,
+    BackendError, Clock, IdempotencyStore, LoginAttempts, OrderStore, PasswordHasher, ProductStore, TokenIssuer,
+    UserStore,
 };
 use orders_core::usecases::Ports;
 use std::sync::Arc;
-use std::time::Duration;
-
-/// How to connect to a SQL store.
-#[derive(Debug, Clone)]
-pub struct StoreOptions {
-    /// Most connections held at once; `None` picks a default for the database.
-    pub max_connections: Option<u32>,
-    /// Longest wait for a free connection before a request fails as unavailable.
-    pub acquire_timeout: Duration,
-    /// PostgreSQL: longest a statement may run (or wait for a lock) before it is
-    /// cancelled and the request fails as unavailable, so nothing hangs on a stuck database.
-    pub statement_timeout: Duration,
-}
-
-impl Default for StoreOptions {
-    fn default() -> Self {
-        Self {
-            max_connections: None,
-            acquire_timeout: Duration::from_secs(3),
-            statement_timeout: Duration::from_secs(5),
-        }
-    }
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum OpenStoreError {
@@ -77,16 +54,24 @@ impl Store {
         }
     }
 
-    /// Core's ports on this store, with argon2id passwords, the system clock and `tokens`.
-    pub fn ports(&self, tokens: Arc<dyn TokenIssuer>) -> Ports {
+    /// Core's ports: the storage ports on this store, and the others as the caller
+    /// (the app that composes the process) chose them.
+    pub fn ports(&self, outside: OutsidePorts) -> Ports {
         match self {
-            Store::Memory(memory) => ports_on(memory, tokens),
-            Store::Sql(sql) => ports_on(sql, tokens),
+            Store::Memory(memory) => ports_on(memory, outside),
+            Store::Sql(sql) => ports_on(sql, outside),
         }
     }
 }
 
-fn ports_on<S>(store: &S, tokens: Arc<dyn TokenIssuer>) -> Ports
+/// The ports that no store provides.
+pub struct OutsidePorts {
+    pub passwords: Arc<dyn PasswordHasher>,
+    pub tokens: Arc<dyn TokenIssuer>,
+    pub clock: Arc<dyn Clock>,
+}
+
+fn ports_on<S>(store: &S, OutsidePorts { passwords, tokens, clock }: OutsidePorts) -> Ports
 where
     S: UserStore + ProductStore + OrderStore + IdempotencyStore + LoginAttempts + Clone + 'static,
 {
@@ -96,8 +81,8 @@ where
         orders: Arc::new(store.clone()),
         idempotency: Arc::new(store.clone()),
         login_attempts: Arc::new(store.clone()),
-        passwords: Arc::new(Argon2Hasher::new()),
+        passwords,
         tokens,
-        clock: Arc::new(SystemClock),
+        clock,
     }
 }

@@ -112,7 +112,7 @@ pub async fn emails_are_unique_whatever_their_case(t: &TestStore) {
     assert_eq!(found, ada);
     assert_eq!((found.tier, found.role, found.full_name.unwrap().as_str()), (Tier::Standard, Role::Customer, "Ada"));
     let token = s.authenticate("ada@example.com", PASSWORD).await.unwrap();
-    assert_eq!(s.current_user(&token.token).await.unwrap().id, ada.id);
+    assert_eq!(s.current_user(s.token_subject(&token.token).unwrap()).await.unwrap().id, ada.id);
 }
 
 pub async fn access_changes_apply_to_the_named_user_only(t: &TestStore) {
@@ -537,7 +537,8 @@ pub async fn requests_cancelled_midway_leave_nothing_half_done(t: &TestStore) {
 /// Opens a unit of work that claims `key` for `user` and places an order of one `p`,
 /// holding it uncommitted for `hold` before committing it.
 pub async fn hold_key(store: Store, user: &User, p: &Product, key: &str, hold: Duration) -> Order {
-    let ports = store.ports(Arc::new(JwtIssuer::with_random_secret(TimeDelta::hours(1))));
+    let ports =
+        store.ports(orders_composition::outside_ports(Arc::new(JwtIssuer::with_random_secret(TimeDelta::hours(1)))));
     let request = items(&[(p, 1)]);
     let claim = KeyClaim {
         user: user.id,
@@ -646,7 +647,8 @@ pub async fn keys_older_than_their_lifetime_are_purged_and_then_free(t: &TestSto
     let s = &t.service;
     let ada = customer(s, "ada@example.com", Tier::Standard).await;
     let p = product(s, "P", 100, 10).await;
-    let ports = t.store.ports(Arc::new(JwtIssuer::with_random_secret(TimeDelta::hours(1))));
+    let ports =
+        t.store.ports(orders_composition::outside_ports(Arc::new(JwtIssuer::with_random_secret(TimeDelta::hours(1)))));
     let request = items(&[(&p, 1)]);
     let claim_at = |key: &str, age: TimeDelta| KeyClaim {
         user: ada.id,

@@ -46,7 +46,7 @@ impl TestStore {
 
 pub fn service_on(store: &Store) -> Service {
     let tokens = Arc::new(JwtIssuer::with_random_secret(chrono::TimeDelta::hours(1)));
-    Service::new(store.ports(tokens), Settings::default())
+    orders_composition::service(store, tokens, Settings::default())
 }
 
 pub async fn memory() -> Option<TestStore> {

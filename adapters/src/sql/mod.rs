@@ -22,7 +22,7 @@ mod users;
 
 pub use orders::KEY_WAIT;
 
-use crate::store::StoreOptions;
+use crate::store_options::StoreOptions;
 use errors::db_error;
 use orders_core::ports::BackendError;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};

@@ -26,7 +26,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     if random_secret {
         tracing::warn!("no --jwt-secret (ORDERS_JWT_SECRET) given: using a random one; tokens die with this process");
     }
-    let service = Service::new(store.ports(Arc::new(tokens)), Settings { currency: config.currency });
+    let service = orders_composition::service(&store, Arc::new(tokens), Settings { currency: config.currency });
     if config.demo {
         demo::seed(&service).await.context("cannot create the demo data")?;
     }

@@ -5,27 +5,12 @@ use super::ids::{OrderId, ProductId, UserId};
 use super::money::{Currency, Money};
 use super::pricing::{PriceOverflow, Totals};
 use super::product::{Price, ProductName, Sku};
+use super::quantity::Quantity;
 use super::time::Timestamp;
 use super::user::wire_names;
-use super::validation::{Invalid, Violations, within};
+use super::validation::{Invalid, Violations};
 use std::collections::HashSet;
 use std::fmt;
-
-/// Units of one product on one order line: 1 to 10,000.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Quantity(i64);
-
-impl Quantity {
-    pub const MAX: i64 = 10_000;
-
-    pub fn new(units: i64) -> Result<Self, Invalid> {
-        within(units, 1, Self::MAX, "quantity").map(Self)
-    }
-
-    pub const fn units(self) -> i64 {
-        self.0
-    }
-}
 
 /// One line of an order request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -134,12 +119,6 @@ pub enum Refusal {
     /// Rule 3: the total does not fit in 64-bit cents.
     #[error("{0}")]
     PriceOverflow(#[from] PriceOverflow),
-}
-
-impl fmt::Display for Quantity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
 }
 
 #[cfg(test)]

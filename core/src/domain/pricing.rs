@@ -2,7 +2,7 @@
 //! rounded half up to a whole cent) and the total. Overflow is an error, never a wrap.
 
 use super::money::Money;
-use super::order::Quantity;
+use super::quantity::Quantity;
 use super::user::Tier;
 
 /// What an order costs.

@@ -3,8 +3,8 @@
 use super::ApiTags;
 use super::body::FormBody;
 use super::dto::auth::{TokenRequest, TokenResponse};
-use super::errors::docs;
-use super::problem::{ApiError, DocumentedErrors, ErrorDoc, HeaderDoc};
+use super::errors::ApiError;
+use super::errors::operations::IssueTokenErrors;
 use orders_core::usecases::Service;
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi};
@@ -18,28 +18,6 @@ pub enum TokenAnswer {
     /// A token; send it as `Authorization: Bearer <access_token>`.
     #[oai(status = 200)]
     Issued(Json<TokenResponse>, #[oai(header = "Cache-Control")] String),
-}
-
-pub struct IssueTokenErrors;
-
-impl DocumentedErrors for IssueTokenErrors {
-    const ERRORS: &'static [ErrorDoc] = &[
-        docs::INVALID_CREDENTIALS,
-        docs::PAYLOAD_TOO_LARGE,
-        ErrorDoc::new(415, "`unsupported_media_type`: the body is not `application/x-www-form-urlencoded`."),
-        ErrorDoc::new(422, "`validation_failed`: `username` or `password` is missing."),
-        ErrorDoc::new(
-            429,
-            "`too_many_attempts`: 5 logins for this e-mail failed within 15 minutes; every login for it, even \
-             with the right password, is refused until `Retry-After` seconds have passed.",
-        )
-        .with_headers(&[HeaderDoc {
-            name: "Retry-After",
-            description: "Seconds until a login for this e-mail is accepted again.",
-            integer: true,
-            required: true,
-        }]),
-    ];
 }
 
 #[OpenApi(tag = "ApiTags::Auth")]

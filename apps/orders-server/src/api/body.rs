@@ -6,8 +6,9 @@
 //! Where that schema has an object, the body must have one: serde would also read a
 //! struct from an array of its fields in order, which the contract does not allow.
 
+use super::errors::ErrorTable;
 use orders_core::domain::{Invalid, Violations};
-use poem::{FromRequest, Request, RequestBody};
+use poem::{FromRequest, IntoResponse, Request, RequestBody};
 use poem_openapi::impl_apirequest_for_payload;
 use poem_openapi::payload::{Form, Json, ParsePayload, Payload};
 use poem_openapi::registry::{MetaSchemaRef, Registry};
@@ -15,23 +16,30 @@ use poem_openapi::types::Type;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-/// Why a body was refused.
-#[derive(Debug, thiserror::Error)]
+/// Why a body was refused; [`errors`](super::errors) answers each with its row.
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum BodyError {
-    /// Not JSON (or not a form) at all: 400 `malformed_request`.
-    #[error("{0}")]
+    /// Not JSON (or not a form) at all.
+    #[error("the body is not well-formed: {0}")]
     Malformed(String),
-    /// Well-formed, but not the shape the operation takes: 422 `validation_failed`.
+    /// Over [`MAX_BODY_BYTES`](crate::middleware::MAX_BODY_BYTES).
+    #[error("the body is larger than the limit of {} bytes", crate::middleware::MAX_BODY_BYTES)]
+    TooLarge,
+    /// Sent as a media type the operation does not take.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// Well-formed, but not the shape the operation takes.
     #[error("{0}")]
     Invalid(Violations),
 }
 
 impl poem::error::ResponseError for BodyError {
     fn status(&self) -> poem::http::StatusCode {
-        match self {
-            BodyError::Malformed(_) => poem::http::StatusCode::BAD_REQUEST,
-            BodyError::Invalid(_) => poem::http::StatusCode::UNPROCESSABLE_ENTITY,
-        }
+        self.answer().status()
+    }
+
+    fn as_response(&self) -> poem::Response {
+        self.answer().into_response()
     }
 }
 

@@ -3,8 +3,8 @@
 
 use super::ApiTags;
 use super::dto::health::{HealthResponse, HealthStatus};
-use super::errors::not_ready;
-use super::problem::{ApiError, DocumentedErrors, ErrorDoc};
+use super::errors::operations::ReadyErrors;
+use super::errors::{ApiError, NotReady};
 use orders_adapters::Store;
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi};
@@ -18,13 +18,6 @@ pub enum HealthAnswer {
     /// `{"status": "ok"}`.
     #[oai(status = 200)]
     Ok(Json<HealthResponse>),
-}
-
-pub struct ReadyErrors;
-
-impl DocumentedErrors for ReadyErrors {
-    const ERRORS: &'static [ErrorDoc] = &[ErrorDoc::new(503, "`not_ready`: the database does not answer.")];
-    const USES_STORE: bool = false;
 }
 
 fn ok() -> HealthAnswer {
@@ -47,7 +40,7 @@ impl HealthApi {
     /// process out of a load balancer's rotation until it is ready again.
     #[oai(path = "/ready", method = "get", operation_id = "ready")]
     async fn ready(&self) -> Result<HealthAnswer, ApiError<ReadyErrors>> {
-        self.store.ping().await.map_err(not_ready)?;
+        self.store.ping().await.map_err(NotReady)?;
         Ok(ok())
     }
 }

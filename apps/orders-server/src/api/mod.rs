@@ -3,9 +3,10 @@
 //!
 //! - [`health`], [`users`], [`auth`], [`products`], [`orders`]: the operations.
 //! - [`dto`]: request and response bodies and their conversions to core's types.
-//! - [`errors`]: the one mapping from every error to its status and `code`.
-//! - [`problem`]: the problem-details body, and how an operation documents its errors.
-//! - [`security`]: bearer JWT and OAuth2 password-flow authentication.
+//! - [`errors`]: the error table: every error's status and `code`, which drives both
+//!   the answer and the errors each operation documents.
+//! - [`problem`]: the problem-details body.
+//! - [`security`]: bearer JWT and OAuth2 password-flow authentication, one extractor.
 //! - [`body`]: JSON and form bodies that name the refused field.
 //! - [`idempotency_key`]: the `Idempotency-Key` header, read as it was sent.
 
@@ -23,8 +24,10 @@ pub mod users;
 
 use orders_adapters::Store;
 use orders_adapters::memory::MemoryStore;
-use orders_core::usecases::{Ports, Service, Settings};
+use orders_adapters::tokens::JwtIssuer;
+use orders_core::usecases::{Service, Settings};
 use poem_openapi::{OpenApiService, Tags};
+use std::sync::Arc;
 
 /// The API contract's version: what `openapi/openapi.json` describes.
 pub const API_VERSION: &str = "1.0.0";
@@ -62,10 +65,8 @@ pub fn openapi_service(service: Service, store: Store) -> OpenApiService<Api, ()
 /// which does not depend on the store.
 pub fn spec_service() -> OpenApiService<Api, ()> {
     let store = Store::Memory(MemoryStore::new());
-    let tokens =
-        std::sync::Arc::new(orders_adapters::tokens::JwtIssuer::with_random_secret(chrono::TimeDelta::hours(1)));
-    let ports: Ports = store.ports(tokens);
-    openapi_service(Service::new(ports, Settings::default()), store)
+    let tokens = Arc::new(JwtIssuer::with_random_secret(chrono::TimeDelta::hours(1)));
+    openapi_service(orders_composition::service(&store, tokens, Settings::default()), store)
 }
 
 const DESCRIPTION: &str = "\

@@ -3,13 +3,13 @@
 
 use super::ApiTags;
 use super::body::JsonBody;
-use super::dto::documented::PageLimit;
+use super::dto::documented::{PageLimit, UuidText};
 use super::dto::orders::{OrderPage, OrderResponse, PlaceOrderRequest};
 use super::dto::pages::page_request;
-use super::errors::docs;
+use super::errors::ApiError;
+use super::errors::operations::{CancelOrderErrors, GetOrderErrors, ListOrdersErrors, PlaceOrderErrors};
 use super::idempotency_key::IdempotencyKeyParam;
-use super::problem::{ApiError, DocumentedErrors, ErrorDoc, HeaderDoc};
-use super::security::{Caller, TokenHolder};
+use super::security::Caller;
 use orders_core::domain::{OrderId, UserId};
 use orders_core::usecases::{Placed, Service};
 use poem_openapi::param::{Path, Query};
@@ -20,13 +20,6 @@ use uuid::Uuid;
 pub struct OrdersApi {
     pub service: Service,
 }
-
-const REPLAYED_DOC: HeaderDoc = HeaderDoc {
-    name: "Idempotency-Replayed",
-    description: "`true` when this is the answer to an earlier request with the same `Idempotency-Key`, given again.",
-    integer: false,
-    required: false,
-};
 
 #[derive(ApiResponse)]
 pub enum PlaceOrderAnswer {
@@ -55,76 +48,6 @@ pub enum OrderPageAnswer {
     Ok(Json<OrderPage>),
 }
 
-const ORDER_NOT_FOUND: ErrorDoc =
-    ErrorDoc::new(404, "`order_not_found`: no order has this id, or it is another user's (exactly the same answer).");
-
-pub struct PlaceOrderErrors;
-
-impl DocumentedErrors for PlaceOrderErrors {
-    const ERRORS: &'static [ErrorDoc] = &[
-        docs::MALFORMED_REQUEST,
-        docs::UNAUTHENTICATED,
-        ErrorDoc::new(
-            404,
-            "`product_not_found`: a product of the order does not exist; `product_id` (and `detail`) name the \
-             first missing one in the order's line order. Nothing was placed.",
-        )
-        .with_headers(&[REPLAYED_DOC]),
-        ErrorDoc::new(
-            409,
-            "`out_of_stock`: a line asks for more than is in stock; `product_id`, `requested` and `available` \
-             say which and how many. Nothing was placed. `idempotency_key_in_use`: a request with the same \
-             `Idempotency-Key` is still being processed; retry after `Retry-After` seconds.",
-        )
-        .with_headers(&[
-            REPLAYED_DOC,
-            HeaderDoc {
-                name: "Retry-After",
-                description: "`idempotency_key_in_use` only: seconds to wait before retrying.",
-                integer: true,
-                required: false,
-            },
-        ]),
-        docs::PAYLOAD_TOO_LARGE,
-        docs::UNSUPPORTED_MEDIA_TYPE,
-        ErrorDoc::new(
-            422,
-            "`validation_failed`: a value is refused (`errors` names each field: `items`, `items[0].quantity`, \
-             `items[1].product_id` for a repeated product, `Idempotency-Key`), or the total does not fit in \
-             64-bit cents (`items`). `idempotency_key_reused`: this `Idempotency-Key` was used before with a \
-             different body.",
-        )
-        .with_headers(&[REPLAYED_DOC]),
-    ];
-}
-
-pub struct GetOrderErrors;
-
-impl DocumentedErrors for GetOrderErrors {
-    const ERRORS: &'static [ErrorDoc] = &[docs::UNAUTHENTICATED, ORDER_NOT_FOUND, docs::ID_VALIDATION_FAILED];
-}
-
-pub struct ListOrdersErrors;
-
-impl DocumentedErrors for ListOrdersErrors {
-    const ERRORS: &'static [ErrorDoc] = &[
-        docs::UNAUTHENTICATED,
-        ErrorDoc::new(403, "`forbidden`: a customer asked for another user's orders with `user_id`."),
-        ErrorDoc::new(422, "`validation_failed`: `limit`, `cursor` or `user_id` is refused; `errors` names which."),
-    ];
-}
-
-pub struct CancelOrderErrors;
-
-impl DocumentedErrors for CancelOrderErrors {
-    const ERRORS: &'static [ErrorDoc] = &[
-        docs::UNAUTHENTICATED,
-        ORDER_NOT_FOUND,
-        ErrorDoc::new(409, "`order_not_cancellable`: the order is already cancelled."),
-        docs::ID_VALIDATION_FAILED,
-    ];
-}
-
 fn location(id: Uuid) -> String {
     format!("/v1/orders/{id}")
 }
@@ -148,7 +71,7 @@ impl OrdersApi {
     #[oai(path = "/v1/orders", method = "post", operation_id = "placeOrder")]
     async fn place_order(
         &self,
-        caller: TokenHolder,
+        caller: Caller,
         /// 1 to 255 printable ASCII characters, chosen by the client (a UUID is a good
         /// choice); makes retries of this request safe.
         #[oai(name = "Idempotency-Key")]
@@ -175,11 +98,12 @@ impl OrdersApi {
         /// The `next_cursor` of the previous page; absent for the first page.
         cursor: Query<Option<String>>,
         /// Admins: only this user's orders.
-        user_id: Query<Option<Uuid>>,
+        user_id: Query<Option<UuidText>>,
     ) -> Result<OrderPageAnswer, ApiError<ListOrdersErrors>> {
         let request = page_request(limit.0, cursor.0.as_deref())?;
-        let of_user = user_id.0.map(UserId::from_uuid);
-        let page = self.service.list_orders(&caller.actor(), of_user, request).await?;
+        let of_user = user_id.0.map(|id| id.parse("user_id")).transpose()?.map(UserId::from_uuid);
+        let actor = caller.actor(&self.service).await?;
+        let page = self.service.list_orders(&actor, of_user, request).await?;
         Ok(OrderPageAnswer::Ok(Json(page.into())))
     }
 
@@ -191,9 +115,10 @@ impl OrdersApi {
         &self,
         caller: Caller,
         /// The order's id.
-        id: Path<Uuid>,
+        id: Path<UuidText>,
     ) -> Result<OrderAnswer, ApiError<GetOrderErrors>> {
-        let order = self.service.get_order(&caller.actor(), OrderId::from_uuid(id.0)).await?;
+        let id = OrderId::from_uuid(id.parse("id")?);
+        let order = self.service.get_order(&caller.actor(&self.service).await?, id).await?;
         Ok(OrderAnswer::Ok(Json(order.into())))
     }
 
@@ -207,9 +132,10 @@ impl OrdersApi {
         &self,
         caller: Caller,
         /// The order's id.
-        id: Path<Uuid>,
+        id: Path<UuidText>,
     ) -> Result<OrderAnswer, ApiError<CancelOrderErrors>> {
-        let order = self.service.cancel_order(&caller.actor(), OrderId::from_uuid(id.0)).await?;
+        let id = OrderId::from_uuid(id.parse("id")?);
+        let order = self.service.cancel_order(&caller.actor(&self.service).await?, id).await?;
         Ok(OrderAnswer::Ok(Json(order.into())))
     }
 }

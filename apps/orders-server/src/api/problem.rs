@@ -1,16 +1,17 @@
 //! The one error body of the API: RFC 9457 problem details with a stable `code`
-//! ([`ProblemDetails`], the spec's `Problem` schema), the error that carries it through
-//! poem with any headers it needs ([`Problem`]), and [`ApiError`], which documents in the
-//! spec the statuses an operation can fail with.
+//! ([`ProblemDetails`], the spec's `Problem` schema), and the error that carries it
+//! through poem with any headers it needs ([`Problem`]). Which status and code an error
+//! gets is the error table's business ([`errors`](super::errors)).
 
+use orders_core::domain::Violations;
 use poem::http::{HeaderName, HeaderValue, StatusCode, header};
 use poem::{IntoResponse, Response};
-use poem_openapi::registry::{MetaHeader, MetaMediaType, MetaResponse, MetaResponses, Registry};
-use poem_openapi::types::Type;
-use poem_openapi::{ApiResponse, Object};
+use poem_openapi::Object;
 use std::fmt;
-use std::marker::PhantomData;
 use uuid::Uuid;
+
+/// The header that marks an answer given again for a retried `Idempotency-Key`.
+pub const IDEMPOTENCY_REPLAYED: HeaderName = HeaderName::from_static("idempotency-replayed");
 
 /// The media type every error is sent with.
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -89,9 +90,23 @@ impl Problem {
         self
     }
 
-    pub fn with_errors(mut self, errors: Vec<FieldError>) -> Self {
-        self.details.errors = Some(errors);
+    /// `errors` naming each of `violations`' fields.
+    pub fn with_violations(mut self, violations: &Violations) -> Self {
+        let fields = violations.fields().iter();
+        self.details.errors = Some(
+            fields.map(|error| FieldError { field: error.field.clone(), message: error.message.clone() }).collect(),
+        );
         self
+    }
+
+    pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
+        self.details.detail = detail.into();
+        self
+    }
+
+    /// Marked `Idempotency-Replayed: true` if `replayed`.
+    pub fn replayed(self, replayed: bool) -> Self {
+        if replayed { self.with_header(IDEMPOTENCY_REPLAYED, "true") } else { self }
     }
 
     pub fn with_details(mut self, edit: impl FnOnce(&mut ProblemDetails)) -> Self {
@@ -139,110 +154,5 @@ impl IntoResponse for Problem {
             response.headers_mut().append(name, value);
         }
         response
-    }
-}
-
-/// A header that an error response documents.
-#[derive(Debug, Clone, Copy)]
-pub struct HeaderDoc {
-    pub name: &'static str,
-    pub description: &'static str,
-    /// `true` for an integer (`Retry-After` in seconds), `false` for a string.
-    pub integer: bool,
-    /// Whether every response of the status carries it.
-    pub required: bool,
-}
-
-/// One error status an operation documents, with the codes it can carry.
-#[derive(Debug, Clone, Copy)]
-pub struct ErrorDoc {
-    pub status: u16,
-    pub description: &'static str,
-    pub headers: &'static [HeaderDoc],
-}
-
-impl ErrorDoc {
-    pub const fn new(status: u16, description: &'static str) -> Self {
-        Self { status, description, headers: &[] }
-    }
-
-    pub const fn with_headers(self, headers: &'static [HeaderDoc]) -> Self {
-        Self { headers, ..self }
-    }
-}
-
-/// The error statuses one operation can answer; implemented by a marker type per
-/// operation.
-pub trait DocumentedErrors: Send + Sync + 'static {
-    const ERRORS: &'static [ErrorDoc];
-    /// Whether the operation reaches the store, and so can also answer [`SERVER_ERRORS`].
-    const USES_STORE: bool = true;
-}
-
-/// What an operation answers when it fails: a [`Problem`], documented in the spec with
-/// the statuses `E` lists (plus `500` and `503` if it uses the store), each under `application/problem+json`
-/// (what is sent) and `application/json` (so that generated clients type the error).
-pub struct ApiError<E> {
-    problem: Problem,
-    documented: PhantomData<fn() -> E>,
-}
-
-impl<E> From<Problem> for ApiError<E> {
-    fn from(problem: Problem) -> Self {
-        Self { problem, documented: PhantomData }
-    }
-}
-
-impl<E> From<ApiError<E>> for poem::Error {
-    fn from(error: ApiError<E>) -> Self {
-        error.problem.into()
-    }
-}
-
-/// `500` and `503`, which any operation that reaches the store can answer.
-pub const SERVER_ERRORS: &[ErrorDoc] = &[
-    ErrorDoc::new(500, "`internal_error`: the server failed; the cause is logged, not shown."),
-    ErrorDoc::new(503, "`service_unavailable`: the database cannot be reached or is saturated; try again later.")
-        .with_headers(&[HeaderDoc {
-            name: "Retry-After",
-            description: "Seconds to wait before trying again.",
-            integer: true,
-            required: true,
-        }]),
-];
-
-impl<E: DocumentedErrors> ApiResponse for ApiError<E> {
-    fn meta() -> MetaResponses {
-        let server_errors = if E::USES_STORE { SERVER_ERRORS } else { &[] };
-        MetaResponses { responses: E::ERRORS.iter().chain(server_errors).map(documented_response).collect() }
-    }
-
-    fn register(registry: &mut Registry) {
-        <ProblemDetails as Type>::register(registry);
-    }
-}
-
-/// The spec's entry for one error status: the `Problem` schema under both media types.
-pub fn documented_response(doc: &ErrorDoc) -> MetaResponse {
-    let schema = || <ProblemDetails as Type>::schema_ref();
-    MetaResponse {
-        description: doc.description,
-        status: Some(doc.status),
-        status_range: None,
-        content: vec![
-            MetaMediaType { content_type: PROBLEM_JSON, schema: schema() },
-            MetaMediaType { content_type: "application/json", schema: schema() },
-        ],
-        headers: doc
-            .headers
-            .iter()
-            .map(|header| MetaHeader {
-                name: header.name.to_owned(),
-                description: Some(header.description.to_owned()),
-                required: header.required,
-                deprecated: false,
-                schema: if header.integer { <i64 as Type>::schema_ref() } else { <String as Type>::schema_ref() },
-            })
-            .collect(),
     }
 }

@@ -2,11 +2,13 @@
 
 use super::ApiTags;
 use super::body::JsonBody;
-use super::dto::documented::PageLimit;
+use super::dto::documented::{PageLimit, UuidText};
 use super::dto::pages::page_request;
 use super::dto::products::{CreateProductRequest, ProductPage, ProductResponse, RestockRequest, UpdateProductRequest};
-use super::errors::docs;
-use super::problem::{ApiError, DocumentedErrors, ErrorDoc};
+use super::errors::ApiError;
+use super::errors::operations::{
+    CreateProductErrors, GetProductErrors, ListProductsErrors, RestockProductErrors, UpdateProductErrors,
+};
 use super::security::Caller;
 use orders_core::domain::ProductId;
 use orders_core::usecases::Service;
@@ -40,65 +42,6 @@ pub enum CreateProductAnswer {
     Created(Json<ProductResponse>, #[oai(header = "Location")] String),
 }
 
-const PRODUCT_NOT_FOUND: ErrorDoc = ErrorDoc::new(404, "`product_not_found`: no product has this id.");
-
-pub struct ListProductsErrors;
-
-impl DocumentedErrors for ListProductsErrors {
-    const ERRORS: &'static [ErrorDoc] = &[docs::QUERY_VALIDATION_FAILED];
-}
-
-pub struct GetProductErrors;
-
-impl DocumentedErrors for GetProductErrors {
-    const ERRORS: &'static [ErrorDoc] = &[PRODUCT_NOT_FOUND, docs::ID_VALIDATION_FAILED];
-}
-
-pub struct CreateProductErrors;
-
-impl DocumentedErrors for CreateProductErrors {
-    const ERRORS: &'static [ErrorDoc] = &[
-        docs::MALFORMED_REQUEST,
-        docs::UNAUTHENTICATED,
-        docs::FORBIDDEN,
-        ErrorDoc::new(409, "`sku_taken`: a product with this sku exists."),
-        docs::PAYLOAD_TOO_LARGE,
-        docs::UNSUPPORTED_MEDIA_TYPE,
-        docs::VALIDATION_FAILED,
-    ];
-}
-
-pub struct UpdateProductErrors;
-
-impl DocumentedErrors for UpdateProductErrors {
-    const ERRORS: &'static [ErrorDoc] = &[
-        docs::MALFORMED_REQUEST,
-        docs::UNAUTHENTICATED,
-        docs::FORBIDDEN,
-        PRODUCT_NOT_FOUND,
-        docs::PAYLOAD_TOO_LARGE,
-        docs::UNSUPPORTED_MEDIA_TYPE,
-        docs::VALIDATION_FAILED,
-    ];
-}
-
-pub struct RestockProductErrors;
-
-impl DocumentedErrors for RestockProductErrors {
-    const ERRORS: &'static [ErrorDoc] = &[
-        docs::MALFORMED_REQUEST,
-        docs::UNAUTHENTICATED,
-        docs::FORBIDDEN,
-        PRODUCT_NOT_FOUND,
-        docs::PAYLOAD_TOO_LARGE,
-        docs::UNSUPPORTED_MEDIA_TYPE,
-        ErrorDoc::new(
-            422,
-            "`validation_failed`: `quantity` is not 1 to 10^9, or the stock would pass 10^9 (nothing changed).",
-        ),
-    ];
-}
-
 fn location(id: Uuid) -> String {
     format!("/v1/products/{id}")
 }
@@ -129,9 +72,9 @@ impl ProductsApi {
     async fn get_product(
         &self,
         /// The product's id.
-        id: Path<Uuid>,
+        id: Path<UuidText>,
     ) -> Result<ProductAnswer, ApiError<GetProductErrors>> {
-        let product = self.service.get_product(ProductId::from_uuid(id.0)).await?;
+        let product = self.service.get_product(ProductId::from_uuid(id.parse("id")?)).await?;
         Ok(ProductAnswer::Ok(Json(product.into())))
     }
 
@@ -145,7 +88,7 @@ impl ProductsApi {
         body: JsonBody<CreateProductRequest>,
     ) -> Result<CreateProductAnswer, ApiError<CreateProductErrors>> {
         let new = body.0.try_into_domain()?;
-        let product = self.service.create_product(&caller.actor(), new).await?;
+        let product = self.service.create_product(&caller.actor(&self.service).await?, new).await?;
         let location = location(product.id.as_uuid());
         Ok(CreateProductAnswer::Created(Json(product.into()), location))
     }
@@ -160,11 +103,12 @@ impl ProductsApi {
         &self,
         caller: Caller,
         /// The product's id.
-        id: Path<Uuid>,
+        id: Path<UuidText>,
         body: JsonBody<UpdateProductRequest>,
     ) -> Result<ProductAnswer, ApiError<UpdateProductErrors>> {
+        let id = ProductId::from_uuid(id.parse("id")?);
         let changes = body.0.try_into_domain()?;
-        let product = self.service.update_product(&caller.actor(), ProductId::from_uuid(id.0), changes).await?;
+        let product = self.service.update_product(&caller.actor(&self.service).await?, id, changes).await?;
         Ok(ProductAnswer::Ok(Json(product.into())))
     }
 
@@ -177,11 +121,12 @@ impl ProductsApi {
         &self,
         caller: Caller,
         /// The product's id.
-        id: Path<Uuid>,
+        id: Path<UuidText>,
         body: JsonBody<RestockRequest>,
     ) -> Result<ProductAnswer, ApiError<RestockProductErrors>> {
+        let id = ProductId::from_uuid(id.parse("id")?);
         let quantity = body.0.try_into_domain()?;
-        let product = self.service.restock_product(&caller.actor(), ProductId::from_uuid(id.0), quantity).await?;
+        let product = self.service.restock_product(&caller.actor(&self.service).await?, id, quantity).await?;
         Ok(ProductAnswer::Ok(Json(product.into())))
     }
 }

@@ -1,21 +1,21 @@
 //! Who is calling: the JWT from `POST /v1/auth/token`, sent as `Authorization: Bearer`.
-//! It is declared twice, as a plain bearer scheme (paste a token) and as the OAuth2
+//! It is declared as two schemes, a plain bearer scheme (paste a token) and the OAuth2
 //! password flow (log in with e-mail and password), so that Swagger UI's Authorize
-//! button works either way. [`Caller`] resolves the token to the user as stored now;
-//! [`TokenHolder`] (the same schemes, for use cases that read the user in their own
-//! unit of work) only checks the token, without reading the store.
+//! button works either way; [`Caller`] accepts either. It checks the token only: a
+//! handler that needs the user as stored now asks core for it ([`Caller::actor`]), and
+//! placing an order reads the customer in its own unit of work.
 
 use super::problem::Problem;
-use orders_core::domain::{User, UserId};
-use orders_core::usecases::{Actor, Service};
+use orders_core::domain::UserId;
+use orders_core::usecases::{Actor, CurrentUserError, Service};
 use poem::Request;
 use poem_openapi::auth::Bearer;
 use poem_openapi::{OAuthScopes, SecurityScheme};
 
 /// A token from `POST /v1/auth/token`, pasted as is.
 #[derive(SecurityScheme)]
-#[oai(rename = "bearerAuth", ty = "bearer", bearer_format = "JWT", checker = "resolve_user")]
-pub struct BearerToken(User);
+#[oai(rename = "bearerAuth", ty = "bearer", bearer_format = "JWT", checker = "token_subject")]
+pub struct BearerToken(UserId);
 
 /// Log in with your e-mail address as the username (the OAuth2 password grant).
 #[derive(SecurityScheme)]
@@ -23,9 +23,9 @@ pub struct BearerToken(User);
     rename = "oauth2Password",
     ty = "oauth2",
     flows(password(token_url = "/v1/auth/token", scopes = "Scope")),
-    checker = "resolve_user"
+    checker = "token_subject"
 )]
-pub struct OAuth2Password(User);
+pub struct OAuth2Password(UserId);
 
 /// The scopes of the OAuth2 flow. OpenAPI 3.0 requires a flow to list its scopes, and
 /// this API has one: a token carries all its user's rights, whatever scope is asked for.
@@ -36,7 +36,8 @@ pub enum Scope {
     Orders,
 }
 
-/// The logged-in user behind a request's token, by either scheme.
+/// The user a request's valid token names, by either scheme. The user may have
+/// vanished since the token was issued: core finds out when it reads them.
 #[derive(SecurityScheme)]
 pub enum Caller {
     Bearer(BearerToken),
@@ -44,57 +45,19 @@ pub enum Caller {
 }
 
 impl Caller {
-    pub fn user(self) -> User {
+    pub fn id(&self) -> UserId {
         match self {
-            Caller::Bearer(BearerToken(user)) | Caller::OAuth2(OAuth2Password(user)) => user,
+            Caller::Bearer(BearerToken(id)) | Caller::OAuth2(OAuth2Password(id)) => *id,
         }
     }
 
-    pub fn actor(self) -> Actor {
-        Actor::User(self.user())
+    /// The caller as stored now, with the rights they have now.
+    pub async fn actor(&self, service: &Service) -> Result<Actor, CurrentUserError> {
+        service.current_user(self.id()).await.map(Actor::User)
     }
-}
-
-/// A token from `POST /v1/auth/token`, pasted as is; checked, not resolved.
-#[derive(SecurityScheme)]
-#[oai(rename = "bearerAuth", ty = "bearer", bearer_format = "JWT", checker = "token_subject")]
-pub struct BearerSubject(UserId);
-
-/// Log in with your e-mail address as the username (the OAuth2 password grant);
-/// checked, not resolved.
-#[derive(SecurityScheme)]
-#[oai(
-    rename = "oauth2Password",
-    ty = "oauth2",
-    flows(password(token_url = "/v1/auth/token", scopes = "Scope")),
-    checker = "token_subject"
-)]
-pub struct OAuth2Subject(UserId);
-
-/// The id of the user a request's valid token names, by either scheme. The user may
-/// have vanished since the token was issued: the use case finds out.
-#[derive(SecurityScheme)]
-pub enum TokenHolder {
-    Bearer(BearerSubject),
-    OAuth2(OAuth2Subject),
-}
-
-impl TokenHolder {
-    pub fn id(self) -> UserId {
-        match self {
-            TokenHolder::Bearer(BearerSubject(id)) | TokenHolder::OAuth2(OAuth2Subject(id)) => id,
-        }
-    }
-}
-
-fn service(request: &Request) -> &Service {
-    request.data::<Service>().expect("the app is built with the service as request data")
 }
 
 async fn token_subject(request: &Request, bearer: Bearer) -> poem::Result<UserId> {
-    service(request).token_subject(&bearer.token).map_err(|error| Problem::from(error).into())
-}
-
-async fn resolve_user(request: &Request, bearer: Bearer) -> poem::Result<User> {
-    service(request).current_user(&bearer.token).await.map_err(|error| Problem::from(error).into())
+    let service = request.data::<Service>().expect("the app is built with the service as request data");
+    service.token_subject(&bearer.token).map_err(|error| Problem::from(error).into())
 }

@@ -3,9 +3,10 @@
 
 use super::ApiTags;
 use super::body::JsonBody;
+use super::dto::documented::UuidText;
 use super::dto::users::{RegisterUserRequest, UpdateUserRequest, UserResponse};
-use super::errors::docs;
-use super::problem::{ApiError, DocumentedErrors, ErrorDoc};
+use super::errors::ApiError;
+use super::errors::operations::{GetMeErrors, RegisterUserErrors, UpdateUserErrors};
 use super::security::Caller;
 use orders_core::domain::UserId;
 use orders_core::usecases::Service;
@@ -38,38 +39,6 @@ pub enum UserAnswer {
     Ok(Json<UserResponse>),
 }
 
-pub struct RegisterUserErrors;
-
-impl DocumentedErrors for RegisterUserErrors {
-    const ERRORS: &'static [ErrorDoc] = &[
-        docs::MALFORMED_REQUEST,
-        ErrorDoc::new(409, "`email_taken`: a user with this e-mail address (compared case-insensitively) exists."),
-        docs::PAYLOAD_TOO_LARGE,
-        docs::UNSUPPORTED_MEDIA_TYPE,
-        docs::VALIDATION_FAILED,
-    ];
-}
-
-pub struct GetMeErrors;
-
-impl DocumentedErrors for GetMeErrors {
-    const ERRORS: &'static [ErrorDoc] = &[docs::UNAUTHENTICATED];
-}
-
-pub struct UpdateUserErrors;
-
-impl DocumentedErrors for UpdateUserErrors {
-    const ERRORS: &'static [ErrorDoc] = &[
-        docs::MALFORMED_REQUEST,
-        docs::UNAUTHENTICATED,
-        docs::FORBIDDEN,
-        ErrorDoc::new(404, "`user_not_found`: no user has this id."),
-        docs::PAYLOAD_TOO_LARGE,
-        docs::UNSUPPORTED_MEDIA_TYPE,
-        docs::VALIDATION_FAILED,
-    ];
-}
-
 #[OpenApi(tag = "ApiTags::Users")]
 impl UsersApi {
     /// Sign up
@@ -92,7 +61,8 @@ impl UsersApi {
     /// The user the token was issued to, as stored now (tier and role are current).
     #[oai(path = "/v1/users/me", method = "get", operation_id = "getMe")]
     async fn get_me(&self, caller: Caller) -> Result<UserAnswer, ApiError<GetMeErrors>> {
-        Ok(UserAnswer::Ok(Json(caller.user().into())))
+        let user = self.service.current_user(caller.id()).await?;
+        Ok(UserAnswer::Ok(Json(user.into())))
     }
 
     /// Change a user's tier or role
@@ -105,11 +75,12 @@ impl UsersApi {
         &self,
         caller: Caller,
         /// The user's id.
-        id: Path<Uuid>,
+        id: Path<UuidText>,
         body: JsonBody<UpdateUserRequest>,
     ) -> Result<UserAnswer, ApiError<UpdateUserErrors>> {
+        let id = UserId::from_uuid(id.parse("id")?);
         let change = body.0.into_domain();
-        let user = self.service.update_user(&caller.actor(), UserId::from_uuid(id.0), change).await?;
+        let user = self.service.update_user(&caller.actor(&self.service).await?, id, change).await?;
         Ok(UserAnswer::Ok(Json(user.into())))
     }
 }

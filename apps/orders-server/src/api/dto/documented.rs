@@ -1,20 +1,22 @@
 //! Wire values whose schema in the spec says more than their Rust type: a format
-//! (`email`, `password`) or the range of a query parameter or header. They parse as
-//! leniently as the plain type, because the rule itself lives in core, which names the
-//! refused field in its `422`; the schema only tells clients and generators that rule.
-//! (Rules on body fields are written as `#[oai(validator(...))]` on the DTOs: bodies are
-//! parsed by serde, see `body.rs`, so those validators, too, only document.)
+//! (`email`, `password`, `uuid`), or the range of a query parameter or header. They
+//! parse leniently (parameters as any text), because the rule itself lives in core or
+//! in the handler's conversion, which names the refused field in its `422`; the schema
+//! only tells clients and generators that rule. (Rules on body fields are written as
+//! `#[oai(validator(...))]` on the DTOs: bodies are parsed by serde, see `body.rs`, so
+//! those validators, too, only document.)
 
-use orders_core::domain::Limit;
+use orders_core::domain::{Invalid, Limit, Violations};
 use poem_openapi::registry::{MetaSchema, MetaSchemaRef};
 use poem_openapi::types::{ParseError, ParseFromJSON, ParseFromParameter, ParseResult, ToJSON, Type};
 use serde::Deserialize;
 use serde_json::Value;
 use std::borrow::Cow;
 
-/// A newtype over `$inner` whose schema is `$inner`'s, edited by `$document`.
+/// A newtype over `$inner`, parsed as `$inner` is, whose schema is `$schema`'s edited
+/// by `$document`.
 macro_rules! documented {
-    ($(#[$doc:meta])* $name:ident($inner:ty), $document:expr) => {
+    ($(#[$doc:meta])* $name:ident($inner:ty) as $schema:ty, $document:expr) => {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
         #[serde(transparent)]
@@ -26,11 +28,11 @@ macro_rules! documented {
             type RawElementValueType = Self;
 
             fn name() -> Cow<'static, str> {
-                <$inner as Type>::name()
+                <$schema as Type>::name()
             }
 
             fn schema_ref() -> MetaSchemaRef {
-                let mut schema: MetaSchema = <$inner as Type>::schema_ref().unwrap_inline().clone();
+                let mut schema: MetaSchema = <$schema as Type>::schema_ref().unwrap_inline().clone();
                 let document: fn(&mut MetaSchema) = $document;
                 document(&mut schema);
                 MetaSchemaRef::Inline(Box::new(schema))
@@ -67,7 +69,7 @@ macro_rules! documented {
 
 documented!(
     /// An e-mail address of at most 254 characters.
-    EmailAddress(String),
+    EmailAddress(String) as String,
     |schema| {
         schema.format = Some("email");
         schema.max_length = Some(254);
@@ -76,7 +78,7 @@ documented!(
 
 documented!(
     /// A new password: 8 to 128 characters (`format: password`, which UIs mask).
-    NewPassword(String),
+    NewPassword(String) as String,
     |schema| {
         schema.format = Some("password");
         schema.min_length = Some(8);
@@ -86,7 +88,7 @@ documented!(
 
 documented!(
     /// `?limit=`: 1 to 100 items, 20 when absent.
-    PageLimit(i64),
+    PageLimit(String) as i64,
     |schema| {
         schema.minimum = Some(1.0);
         schema.maximum = Some(f64::from(Limit::MAX));
@@ -97,7 +99,7 @@ documented!(
 documented!(
     /// The `Idempotency-Key` header: 1 to 255 printable ASCII characters, not all spaces
     /// (HTTP drops the spaces around a header's value, so a key of spaces arrives empty).
-    IdempotencyKeyHeader(String),
+    IdempotencyKeyHeader(String) as String,
     |schema| {
         schema.min_length = Some(1);
         schema.max_length = Some(255);
@@ -105,16 +107,45 @@ documented!(
     }
 );
 
+documented!(
+    /// A UUID in a path or query parameter.
+    UuidText(String) as uuid::Uuid,
+    |_| {}
+);
+
+impl UuidText {
+    /// The UUID, or why the parameter `name` is refused.
+    pub fn parse(&self, name: &str) -> Result<uuid::Uuid, Violations> {
+        uuid::Uuid::try_parse(&self.0)
+            .map_err(|_| Violations::one(name, Invalid::new(format!("{name} must be a UUID"))))
+    }
+}
+
+impl PageLimit {
+    /// The page size, or why it is refused.
+    pub fn parse(&self) -> Result<Limit, Invalid> {
+        let items = self.0.trim().parse::<i64>().map_err(|_| Invalid::new("limit must be an integer"))?;
+        Limit::new(items)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn parsing_is_the_plain_types_so_that_core_judges_the_value() {
-        assert_eq!(PageLimit::parse_from_parameter("0").unwrap(), PageLimit(0));
-        assert_eq!(PageLimit::parse_from_parameter("500").unwrap(), PageLimit(500));
-        assert!(PageLimit::parse_from_parameter("ten").unwrap_err().into_message().contains("integer"));
+    fn parameters_parse_as_any_text_and_are_judged_with_their_name() {
+        for raw in ["0", "500", "ten"] {
+            assert_eq!(PageLimit::parse_from_parameter(raw).unwrap(), PageLimit(raw.to_owned()));
+        }
+        assert_eq!(PageLimit("20".to_owned()).parse().unwrap().get(), 20);
+        assert_eq!(PageLimit("ten".to_owned()).parse().unwrap_err().message(), "limit must be an integer");
+        assert!(PageLimit("500".to_owned()).parse().is_err());
         assert_eq!(IdempotencyKeyHeader::parse_from_parameter("").unwrap(), IdempotencyKeyHeader(String::new()));
+        let refused = UuidText("nope".to_owned()).parse("order_id").unwrap_err();
+        assert_eq!(refused.fields()[0].field, "order_id");
+        let id = uuid::Uuid::now_v7();
+        assert_eq!(UuidText(id.to_string()).parse("id").unwrap(), id);
     }
 
     #[test]
@@ -126,5 +157,6 @@ mod tests {
         assert_eq!(EmailAddress::schema_ref().unwrap_inline().format, Some("email"));
         assert_eq!(NewPassword::schema_ref().unwrap_inline().min_length, Some(8));
         assert_eq!(IdempotencyKeyHeader::schema_ref().unwrap_inline().max_length, Some(255));
+        assert_eq!(UuidText::schema_ref().unwrap_inline().format, Some("uuid"));
     }
 }

@@ -7,7 +7,7 @@ use orders_core::domain::{Cursor, Limit, PageRequest, Violations};
 pub fn page_request(limit: Option<PageLimit>, cursor: Option<&str>) -> Result<PageRequest, Violations> {
     let mut violations = Violations::default();
     let limit = match limit {
-        Some(PageLimit(limit)) => violations.check("limit", Limit::new(limit)),
+        Some(limit) => violations.check("limit", limit.parse()),
         None => Some(Limit::default()),
     };
     let after = cursor.and_then(|cursor| violations.check("cursor", Cursor::decode(cursor)));

@@ -1,0 +1,276 @@
+//! Every answer the API gives when it fails, as one row each: the HTTP status, the
+//! stable `code` clients branch on, what the spec says it means, and the headers that
+//! come with it. The tables in [`tables`](super::tables) say which error gets which row;
+//! nothing else in the server picks a status or a code.
+//!
+//! Several rows may share a `code` when they are different causes an operation
+//! documents separately (a restock refused for the stock it would add up to is
+//! `validation_failed`, as a malformed field is).
+
+use super::super::problem::Problem;
+use poem::http::{HeaderName, StatusCode};
+
+/// One row of the error table.
+#[derive(Debug)]
+pub struct Code {
+    pub status: u16,
+    pub code: &'static str,
+    /// What it means, as the spec documents it.
+    pub doc: &'static str,
+    /// When set, every answer of this row says this instead of the error's own
+    /// message: a 5xx never shows its cause.
+    pub detail: Option<&'static str>,
+    pub headers: &'static [HeaderDoc],
+}
+
+/// A header that answers of a row carry.
+#[derive(Debug)]
+pub struct HeaderDoc {
+    pub name: &'static str,
+    pub description: &'static str,
+    /// `true` for an integer (`Retry-After` in seconds), `false` for a string.
+    pub integer: bool,
+    /// Whether every answer of the row carries it.
+    pub required: bool,
+    /// Its value, when it is the same on every answer of the row.
+    pub value: Option<&'static str>,
+}
+
+impl HeaderDoc {
+    pub fn header_name(&self) -> HeaderName {
+        HeaderName::from_bytes(self.name.as_bytes()).expect("every documented header has a valid name")
+    }
+}
+
+impl Code {
+    pub fn status_code(&self) -> StatusCode {
+        StatusCode::from_u16(self.status).expect("every row has a valid status")
+    }
+
+    /// The answer of this row: its status and code, `detail` (unless the row fixes
+    /// its own), and the headers whose value the row fixes.
+    pub fn problem(&'static self, detail: String) -> Problem {
+        let detail = self.detail.map_or(detail, str::to_owned);
+        self.headers.iter().fold(Problem::new(self.status_code(), self.code, detail), |problem, header| {
+            match header.value {
+                Some(value) => problem.with_header(header.header_name(), value),
+                None => problem,
+            }
+        })
+    }
+}
+
+/// Seconds a client is asked to wait before trying again, where that is fixed.
+const RETRY_AFTER_ONE_SECOND: HeaderDoc = HeaderDoc {
+    name: "Retry-After",
+    description: "Seconds to wait before trying again.",
+    integer: true,
+    required: true,
+    value: Some("1"),
+};
+
+const WWW_AUTHENTICATE: HeaderDoc = HeaderDoc {
+    name: "WWW-Authenticate",
+    description: "Always `Bearer`.",
+    integer: false,
+    required: true,
+    value: Some("Bearer"),
+};
+
+/// On a refused `placeOrder`, the mark of an answer given again for a retried key.
+pub const IDEMPOTENCY_REPLAYED: HeaderDoc = HeaderDoc {
+    name: "Idempotency-Replayed",
+    description: "`true` when this is the answer to an earlier request with the same `Idempotency-Key`, given again.",
+    integer: false,
+    required: false,
+    value: None,
+};
+
+pub static MALFORMED_REQUEST: Code = Code {
+    status: 400,
+    code: "malformed_request",
+    doc: "the body is not well-formed: JSON that does not parse, a form that does not decode, or no body at all.",
+    detail: None,
+    headers: &[],
+};
+
+pub static UNAUTHENTICATED: Code = Code {
+    status: 401,
+    code: "unauthenticated",
+    doc: "the `Authorization: Bearer` token is missing, malformed, expired, or names no user.",
+    detail: None,
+    headers: &[WWW_AUTHENTICATE],
+};
+
+pub static INVALID_CREDENTIALS: Code = Code {
+    status: 401,
+    code: "invalid_credentials",
+    doc: "the e-mail or the password is wrong (the same answer for both, and it counts towards throttling).",
+    detail: None,
+    headers: &[WWW_AUTHENTICATE],
+};
+
+pub static FORBIDDEN: Code =
+    Code { status: 403, code: "forbidden", doc: "only an admin may do this.", detail: None, headers: &[] };
+
+pub static OTHER_USERS_ORDERS: Code = Code {
+    status: 403,
+    code: "forbidden",
+    doc: "a customer asked for another user's orders with `user_id`.",
+    detail: None,
+    headers: &[],
+};
+
+pub static NOT_FOUND: Code =
+    Code { status: 404, code: "not_found", doc: "there is nothing at this path.", detail: None, headers: &[] };
+
+pub static USER_NOT_FOUND: Code =
+    Code { status: 404, code: "user_not_found", doc: "no user has this id.", detail: None, headers: &[] };
+
+pub static PRODUCT_NOT_FOUND: Code =
+    Code { status: 404, code: "product_not_found", doc: "no product has this id.", detail: None, headers: &[] };
+
+pub static ORDERED_PRODUCT_NOT_FOUND: Code = Code {
+    status: 404,
+    code: "product_not_found",
+    doc: "a product of the order does not exist; `product_id` (and `detail`) name the first missing one in the \
+          order's line order. Nothing was placed.",
+    detail: None,
+    headers: &[IDEMPOTENCY_REPLAYED],
+};
+
+pub static ORDER_NOT_FOUND: Code = Code {
+    status: 404,
+    code: "order_not_found",
+    doc: "no order has this id, or it is another user's (exactly the same answer).",
+    detail: None,
+    headers: &[],
+};
+
+pub static METHOD_NOT_ALLOWED: Code = Code {
+    status: 405,
+    code: "method_not_allowed",
+    doc: "this path does not take this method; `Allow` lists those it takes.",
+    detail: None,
+    headers: &[],
+};
+
+pub static EMAIL_TAKEN: Code = Code {
+    status: 409,
+    code: "email_taken",
+    doc: "a user with this e-mail address (compared case-insensitively) exists.",
+    detail: None,
+    headers: &[],
+};
+
+pub static SKU_TAKEN: Code =
+    Code { status: 409, code: "sku_taken", doc: "a product with this sku exists.", detail: None, headers: &[] };
+
+pub static OUT_OF_STOCK: Code = Code {
+    status: 409,
+    code: "out_of_stock",
+    doc: "a line asks for more than is in stock; `product_id`, `requested` and `available` say which and how \
+          many. Nothing was placed.",
+    detail: None,
+    headers: &[IDEMPOTENCY_REPLAYED],
+};
+
+pub static IDEMPOTENCY_KEY_IN_USE: Code = Code {
+    status: 409,
+    code: "idempotency_key_in_use",
+    doc: "a request with the same `Idempotency-Key` is still being processed; retry after `Retry-After` seconds.",
+    detail: None,
+    headers: &[RETRY_AFTER_ONE_SECOND],
+};
+
+pub static ORDER_NOT_CANCELLABLE: Code = Code {
+    status: 409,
+    code: "order_not_cancellable",
+    doc: "the order is already cancelled.",
+    detail: None,
+    headers: &[],
+};
+
+pub static PAYLOAD_TOO_LARGE: Code =
+    Code { status: 413, code: "payload_too_large", doc: "the body is over 64 KiB.", detail: None, headers: &[] };
+
+pub static UNSUPPORTED_MEDIA_TYPE: Code = Code {
+    status: 415,
+    code: "unsupported_media_type",
+    doc: "the `Content-Type` is missing or not the one this operation takes.",
+    detail: None,
+    headers: &[],
+};
+
+pub static VALIDATION_FAILED: Code = Code {
+    status: 422,
+    code: "validation_failed",
+    doc: "a value is refused; `errors` names each refused field: a path into the body (`items[0].quantity`), \
+          or the name of a path, query or header parameter. Well-formed JSON of the wrong shape (a missing field, \
+          a string for a number) is refused this way too.",
+    detail: None,
+    headers: &[],
+};
+
+pub static STOCK_LIMIT: Code = Code {
+    status: 422,
+    code: "validation_failed",
+    doc: "`quantity` would raise the stock past 10^9; nothing changed.",
+    detail: None,
+    headers: &[],
+};
+
+pub static ORDER_TOO_LARGE: Code = Code {
+    status: 422,
+    code: "validation_failed",
+    doc: "the order's total does not fit in 64-bit cents (`errors` names `items`). Nothing was placed.",
+    detail: None,
+    headers: &[IDEMPOTENCY_REPLAYED],
+};
+
+pub static IDEMPOTENCY_KEY_REUSED: Code = Code {
+    status: 422,
+    code: "idempotency_key_reused",
+    doc: "this `Idempotency-Key` was used before with a different body.",
+    detail: None,
+    headers: &[],
+};
+
+pub static TOO_MANY_ATTEMPTS: Code = Code {
+    status: 429,
+    code: "too_many_attempts",
+    doc: "5 logins for this e-mail failed within 15 minutes; every login for it, even with the right password, \
+          is refused until `Retry-After` seconds have passed.",
+    detail: None,
+    headers: &[HeaderDoc {
+        name: "Retry-After",
+        description: "Seconds until a login for this e-mail is accepted again.",
+        integer: true,
+        required: true,
+        value: None,
+    }],
+};
+
+pub static INTERNAL_ERROR: Code = Code {
+    status: 500,
+    code: "internal_error",
+    doc: "the server failed; the cause is logged, not shown.",
+    detail: Some("the server failed to answer; this was logged"),
+    headers: &[],
+};
+
+pub static SERVICE_UNAVAILABLE: Code = Code {
+    status: 503,
+    code: "service_unavailable",
+    doc: "the database cannot be reached or is saturated; try again later.",
+    detail: Some("the service cannot reach its database right now; try again shortly"),
+    headers: &[RETRY_AFTER_ONE_SECOND],
+};
+
+pub static NOT_READY: Code = Code {
+    status: 503,
+    code: "not_ready",
+    doc: "the database does not answer.",
+    detail: Some("the database does not answer"),
+    headers: &[RETRY_AFTER_ONE_SECOND],
+};
