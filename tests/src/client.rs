@@ -1,7 +1,8 @@
 //! The Rust client generated from the committed spec (`orders-client`), pointed at a
-//! [`TestServer`]: anonymous or logged in, plus the few helpers the `client_*` tests share.
+//! [`TestServer`]: anonymous or logged in, plus the few helpers the client tests (`tests/integration/client/`) share.
 
-use crate::server::{DEMO_ADMIN, TestServer, unique_email};
+use crate::api::{DEMO_ADMIN, unique_email};
+use crate::server::TestServer;
 use orders_client::reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
 use orders_client::types::{NewProduct, Problem, Product, Registration, TokenRequest, User};
 use orders_client::{Client, Error, ResponseValue};

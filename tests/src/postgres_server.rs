@@ -2,29 +2,31 @@
 //! start the database under a running service. Never the shared server.
 //!
 //! PostgreSQL refuses to run as root, so when the tests run as root the server runs as
-//! the `postgres` system user.
+//! the `postgres` system user. Its programs are found as [`tools::postgres_bin_dir`] says.
 
+use crate::tools;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use tempfile::TempDir;
 
-const BIN: &str = "/usr/lib/postgresql/15/bin";
-
 /// A PostgreSQL server of our own, stopped and deleted on drop.
 pub struct PostgresServer {
     dir: TempDir,
     port: u16,
+    bin: PathBuf,
 }
 
 impl PostgresServer {
     /// Creates a cluster (trust auth, superuser `postgres`) and starts it.
     pub fn start() -> Self {
+        let bin = tools::postgres_bin_dir()
+            .expect("PostgreSQL's initdb and pg_ctl are not installed (looked with pg_config --bindir and on PATH)");
         let dir = tempfile::Builder::new().prefix("orders-pg-").tempdir().expect("a temporary directory");
         if is_root() {
             run(Command::new("chown").args(["-R", "postgres:postgres"]).arg(dir.path()));
         }
-        run(as_postgres(&format!("{BIN}/initdb")).arg("-D").arg(data(dir.path())).args([
+        run(as_postgres(&bin.join("initdb")).arg("-D").arg(data(dir.path())).args([
             "-A",
             "trust",
             "-U",
@@ -32,7 +34,7 @@ impl PostgresServer {
             "--no-sync",
         ]));
         let port = free_port();
-        let server = Self { dir, port };
+        let server = Self { dir, port, bin };
         server.resume();
         server
     }
@@ -44,7 +46,7 @@ impl PostgresServer {
 
     /// Stops the server (fast shutdown: connections are cut).
     pub fn stop(&self) {
-        run(as_postgres(&format!("{BIN}/pg_ctl"))
+        run(as_postgres(&self.bin.join("pg_ctl"))
             .arg("-D")
             .arg(data(self.dir.path()))
             .args(["-m", "fast", "-w", "stop"]));
@@ -54,7 +56,7 @@ impl PostgresServer {
     pub fn resume(&self) {
         let options =
             format!("-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off", self.port, self.dir.path().display());
-        run(as_postgres(&format!("{BIN}/pg_ctl"))
+        run(as_postgres(&self.bin.join("pg_ctl"))
             .arg("-D")
             .arg(data(self.dir.path()))
             .args(["-o", &options, "-l"])
@@ -65,7 +67,7 @@ impl PostgresServer {
 
 impl Drop for PostgresServer {
     fn drop(&mut self) {
-        let _ = as_postgres(&format!("{BIN}/pg_ctl"))
+        let _ = as_postgres(&self.bin.join("pg_ctl"))
             .arg("-D")
             .arg(data(self.dir.path()))
             .args(["-m", "immediate", "-w", "stop"])
@@ -81,10 +83,10 @@ fn is_root() -> bool {
     Command::new("id").arg("-u").output().is_ok_and(|out| out.stdout.starts_with(b"0\n"))
 }
 
-fn as_postgres(program: &str) -> Command {
+fn as_postgres(program: &Path) -> Command {
     if is_root() {
         let mut command = Command::new("runuser");
-        command.args(["-u", "postgres", "--", program]);
+        command.args(["-u", "postgres", "--"]).arg(program);
         command
     } else {
         Command::new(program)

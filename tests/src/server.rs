@@ -1,15 +1,15 @@
-//! The real `orders-server` binary for end-to-end tests: started on a free port of
-//! 127.0.0.1 over a fresh database of its own, waited for until `/health` answers,
-//! driven with typed request helpers, and killed when dropped.
+//! The real `orders-server` binary, for what only a real process and real sockets show
+//! (signals, logs, connection handling, outages, several servers, generated clients):
+//! started on a free port of 127.0.0.1 over a fresh database of its own, waited for
+//! until `/health` answers, driven with [`Api`]'s request helpers, killed when dropped.
 //!
 //! Every server is started with `--demo`, so the demo admin exists to call admin
 //! operations; tests create their own customers and products and look only at those.
 
+use crate::api::{Answer, Api, JWT_SECRET};
 use crate::binaries;
-use reqwest::header::HeaderMap;
-use reqwest::{Method, StatusCode};
-use serde_json::{Value, json};
 use std::io::{BufRead, BufReader};
+use std::ops::Deref;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
@@ -21,13 +21,6 @@ use tokio::net::TcpStream;
 /// The database every test server gets unless a test asks for another.
 pub const DATABASE: Database = Database::Sqlite;
 
-/// The demo admin that `--demo` creates.
-pub const DEMO_ADMIN: (&str, &str) = ("admin@example.com", "admin-password");
-/// The demo (premium) customer that `--demo` creates.
-pub const DEMO_CUSTOMER: (&str, &str) = ("customer@example.com", "customer-password");
-
-/// The secret test servers sign tokens with, so that tokens survive a restart.
-const JWT_SECRET: &str = "end-to-end-test-secret";
 /// Longest wait for a server to start or stop before the test fails instead of hanging.
 const PROCESS_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -60,53 +53,10 @@ pub struct TestServer {
     pub base_url: String,
     pub database_url: String,
     client: reqwest::Client,
+    api: Api,
     stdout: mpsc::Receiver<String>,
     stderr_log: PathBuf,
     dir: TempDir,
-}
-
-/// A response, read whole.
-#[derive(Debug)]
-pub struct Answer {
-    pub status: StatusCode,
-    pub headers: HeaderMap,
-    pub text: String,
-    /// The body as JSON, `Value::Null` when it is empty or not JSON.
-    pub body: Value,
-}
-
-impl Answer {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|value| value.to_str().ok())
-    }
-
-    /// Asserts this is a problem response with `status` and `code`, and returns its body.
-    #[track_caller]
-    pub fn assert_problem(&self, status: u16, code: &str) -> &Value {
-        assert_eq!(self.status.as_u16(), status, "unexpected status; body: {}", self.text);
-        assert_eq!(self.header("content-type"), Some("application/problem+json"), "body: {}", self.text);
-        assert_eq!(self.body["code"], code, "body: {}", self.text);
-        assert_eq!(self.body["status"], status, "body: {}", self.text);
-        assert!(self.body["title"].is_string() && self.body["detail"].is_string(), "body: {}", self.text);
-        assert_eq!(self.body["type"], "about:blank");
-        &self.body
-    }
-
-    /// Asserts a `422 validation_failed` naming exactly `fields`, in this order.
-    #[track_caller]
-    pub fn assert_invalid_fields(&self, fields: &[&str]) {
-        let body = self.assert_problem(422, "validation_failed");
-        let named: Vec<&str> =
-            body["errors"].as_array().expect("errors is a list").iter().map(|e| e["field"].as_str().unwrap()).collect();
-        assert_eq!(named, fields, "body: {}", self.text);
-    }
-
-    /// Asserts `status` and returns the JSON body.
-    #[track_caller]
-    pub fn expect(&self, status: u16) -> &Value {
-        assert_eq!(self.status.as_u16(), status, "unexpected status; body: {}", self.text);
-        &self.body
-    }
 }
 
 impl TestServer {
@@ -142,7 +92,8 @@ impl TestServer {
             }
         };
         let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("an HTTP client");
-        let server = Self { child, base_url, database_url, client, stdout, stderr_log, dir };
+        let api = Api::over_http(&base_url);
+        let server = Self { child, base_url, database_url, client, api, stdout, stderr_log, dir };
         server.wait_until_healthy().await;
         server
     }
@@ -151,7 +102,7 @@ impl TestServer {
         let deadline = Instant::now() + PROCESS_TIMEOUT;
         loop {
             if let Ok(response) = self.client.get(self.url("/health")).send().await
-                && response.status() == StatusCode::OK
+                && response.status() == reqwest::StatusCode::OK
             {
                 return;
             }
@@ -220,100 +171,13 @@ impl TestServer {
         let address = self.base_url.trim_start_matches("http://");
         TcpStream::connect(address).await.expect("the server accepts connections")
     }
+}
 
-    /// Sends a request; `token` as a bearer token, `body` as JSON.
-    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<&Value>) -> Answer {
-        let mut request = self.client.request(method, self.url(path));
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        if let Some(body) = body {
-            request = request.json(body);
-        }
-        answer(request).await
-    }
+impl Deref for TestServer {
+    type Target = Api;
 
-    pub async fn get(&self, path: &str, token: Option<&str>) -> Answer {
-        self.call(Method::GET, path, token, None).await
-    }
-
-    pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Answer {
-        self.call(Method::POST, path, token, Some(body)).await
-    }
-
-    pub async fn patch(&self, path: &str, token: Option<&str>, body: &Value) -> Answer {
-        self.call(Method::PATCH, path, token, Some(body)).await
-    }
-
-    /// `POST /v1/users`.
-    pub async fn register(&self, email: &str, password: &str) -> Answer {
-        self.post("/v1/users", None, &json!({"email": email, "password": password})).await
-    }
-
-    /// `POST /v1/auth/token` with the OAuth2 password grant form.
-    pub async fn request_token(&self, username: &str, password: &str) -> Answer {
-        let form = [("grant_type", "password"), ("username", username), ("password", password)];
-        answer(self.client.post(self.url("/v1/auth/token")).form(&form)).await
-    }
-
-    /// A token for this user, who must exist.
-    pub async fn token(&self, email: &str, password: &str) -> String {
-        let answer = self.request_token(email, password).await;
-        answer.expect(200)["access_token"].as_str().expect("access_token is a string").to_owned()
-    }
-
-    /// A new customer of its own: their user and a token.
-    pub async fn customer(&self) -> (Value, String) {
-        let email = unique_email("customer");
-        let user = self.register(&email, "customer-password").await.expect(201).clone();
-        let token = self.token(&email, "customer-password").await;
-        (user, token)
-    }
-
-    /// A token of the demo admin.
-    pub async fn admin_token(&self) -> String {
-        self.token(DEMO_ADMIN.0, DEMO_ADMIN.1).await
-    }
-
-    /// A new product of its own (unique sku), added by the admin: its JSON.
-    pub async fn product(&self, admin: &str, price_cents: i64, stock: i64) -> Value {
-        let sku = format!("T-{}", uuid::Uuid::now_v7().simple());
-        let body = json!({"sku": sku, "name": format!("Product {sku}"), "price_cents": price_cents, "stock": stock});
-        self.post("/v1/products", Some(admin), &body).await.expect(201).clone()
-    }
-
-    /// A customer who is premium: their user and a token.
-    pub async fn premium_customer(&self, admin: &str) -> (Value, String) {
-        let (user, token) = self.customer().await;
-        let path = format!("/v1/users/{}", user["id"].as_str().unwrap());
-        let user = self.patch(&path, Some(admin), &json!({"tier": "premium"})).await.expect(200).clone();
-        (user, token)
-    }
-
-    /// `POST /v1/orders` of `items` (`(product, quantity)`), with an optional key.
-    /// A token this server accepts, for a user it has never had.
-    pub fn token_of_nobody(&self) -> String {
-        use orders_core::ports::TokenIssuer as _;
-        let issuer = orders_adapters::tokens::JwtIssuer::new(JWT_SECRET.as_bytes(), chrono::TimeDelta::hours(1));
-        issuer.issue(orders_core::domain::UserId::generate(), chrono::Utc::now()).expect("a token").token
-    }
-
-    pub async fn place_order(&self, token: &str, items: &[(&Value, i64)], key: Option<&str>) -> Answer {
-        let items: Vec<Value> = items
-            .iter()
-            .map(|(product, quantity)| json!({"product_id": product["id"], "quantity": quantity}))
-            .collect();
-        let mut request = self.client.post(self.url("/v1/orders")).bearer_auth(token).json(&json!({"items": items}));
-        if let Some(key) = key {
-            request = request.header("Idempotency-Key", key);
-        }
-        answer(request).await
-    }
-
-    /// The product's stock now.
-    pub async fn stock(&self, product: &Value) -> i64 {
-        let path = format!("/v1/products/{}", product["id"].as_str().unwrap());
-        self.get(&path, None).await.expect(200)["stock"].as_i64().expect("stock is an integer")
+    fn deref(&self) -> &Api {
+        &self.api
     }
 }
 
@@ -327,11 +191,9 @@ impl Drop for TestServer {
 /// Reads a whole response.
 pub async fn answer(request: reqwest::RequestBuilder) -> Answer {
     let response = request.send().await.expect("the server answers");
-    let status = response.status();
-    let headers = response.headers().clone();
-    let text = response.text().await.expect("the body can be read");
-    let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-    Answer { status, headers, text, body }
+    let (status, headers) = (response.status(), response.headers().clone());
+    let bytes = response.bytes().await.expect("the body can be read");
+    Answer::new(status, headers, &bytes)
 }
 
 /// Everything `stream` yields until it closes or is quiet for a second.
@@ -361,11 +223,6 @@ pub fn chunked_post(path: &str, body: &[u8]) -> Vec<u8> {
     }
     request.extend_from_slice(b"0\r\n\r\n");
     request
-}
-
-/// An e-mail address no other test uses.
-pub fn unique_email(prefix: &str) -> String {
-    format!("{prefix}-{}@example.com", uuid::Uuid::now_v7().simple())
 }
 
 /// A database URL for a new, empty database of `kind` under `dir`.

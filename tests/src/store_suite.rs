@@ -21,11 +21,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// One `#[tokio::test]` per case of the suite, each on a fresh store from `$factory`
-/// (an async fn returning `Option<TestStore>`; `None` skips).
+/// (an async fn returning a [`TestStore`]), with `$attribute`s on each (to mark the
+/// cases ignored where their store is missing).
 #[macro_export]
 macro_rules! store_suite {
-    ($factory:path) => {
-        $crate::store_suite!(@cases $factory;
+    ($factory:path $(, #[$attribute:meta])*) => {
+        $crate::store_suite!(@cases $factory; [$(#[$attribute])*];
             emails_are_unique_whatever_their_case,
             access_changes_apply_to_the_named_user_only,
             skus_are_unique_and_products_are_found_by_id_sku_and_ids,
@@ -48,15 +49,15 @@ macro_rules! store_suite {
             keys_older_than_their_lifetime_are_purged_and_then_free,
         );
     };
-    (@cases $factory:path; $($case:ident),+ $(,)?) => {
-        $(
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn $case() {
-                if let Some(store) = $factory().await {
-                    $crate::store_suite::$case(&store).await;
-                }
-            }
-        )+
+    (@cases $factory:path; $attributes:tt; $($case:ident),+ $(,)?) => {
+        $($crate::store_suite!(@case $factory; $attributes; $case);)+
+    };
+    (@case $factory:path; [$(#[$attribute:meta])*]; $case:ident) => {
+        $(#[$attribute])*
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn $case() {
+            $crate::store_suite::$case(&$factory().await).await;
+        }
     };
 }
 

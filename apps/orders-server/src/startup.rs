@@ -16,7 +16,9 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 /// How often forgotten idempotency keys are purged.
 const PURGE_EVERY: Duration = Duration::from_secs(60 * 60);
 
-pub async fn run(config: Config) -> anyhow::Result<()> {
+/// The store `config` names, migrated, and the use cases over it, with the demo data
+/// if `--demo` asks for it: everything [`run`] serves, and what tests serve in process.
+pub async fn prepare(config: &Config) -> anyhow::Result<(Store, Service)> {
     let store = Store::open(&config.database_url, &config.store_options())
         .await
         .with_context(|| format!("cannot open the database {}", redacted(&config.database_url)))?;
@@ -30,6 +32,11 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     if config.demo {
         demo::seed(&service).await.context("cannot create the demo data")?;
     }
+    Ok((store, service))
+}
+
+pub async fn run(config: Config) -> anyhow::Result<()> {
+    let (store, service) = prepare(&config).await?;
 
     let acceptor = TcpListener::bind(config.bind)
         .into_acceptor()

@@ -22,6 +22,9 @@ pub mod products;
 pub mod security;
 pub mod users;
 
+#[cfg(test)]
+mod spec_tests;
+
 use orders_adapters::Store;
 use orders_adapters::memory::MemoryStore;
 use orders_adapters::tokens::JwtIssuer;

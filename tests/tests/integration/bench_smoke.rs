@@ -3,8 +3,9 @@
 //! that the benchmark works and writes its results; it never judges a timing.
 //!
 //! Ignored by default (it takes about a minute); .ci/run runs it:
-//! `cargo test --workspace --test bench_smoke -- --ignored`.
+//! `cargo test -p orders-tests --test integration bench_smoke -- --ignored`.
 
+use orders_tests::binaries;
 use std::process::Command;
 
 #[test]
@@ -12,7 +13,7 @@ use std::process::Command;
 fn the_benchmark_runs_end_to_end_in_smoke_mode() {
     let postgres = std::env::var("ORDERS_TEST_POSTGRES_URL").ok();
     let results = tempfile::tempdir().unwrap();
-    let mut bench = Command::new(env!("CARGO_BIN_EXE_orders-bench"));
+    let mut bench = Command::new(binaries::path("orders-bench"));
     bench
         .args(["--smoke", "--server-profile", if cfg!(debug_assertions) { "debug" } else { "release" }])
         .arg("--results")

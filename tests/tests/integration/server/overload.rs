@@ -1,4 +1,4 @@
-//! End to end, over HTTP: a burst beyond what the connection pool can serve gets fast
+//! Over a real socket: a burst beyond what the connection pool can serve gets fast
 //! 503 problems with `Retry-After` instead of piling up latency, and the server serves
 //! normally once the pressure is gone.
 
@@ -8,6 +8,7 @@ use sea_orm::{ConnectionTrait, Database, TransactionTrait};
 use serde_json::json;
 use std::time::{Duration, Instant};
 
+#[cfg_attr(not(postgres_programs), ignore = "needs PostgreSQL's initdb and pg_ctl: install PostgreSQL")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_burst_beyond_the_pool_gets_fast_503s_with_retry_after() {
     let database = PostgresServer::start();

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-const REGENERATE: &str = "ORDERS_UPDATE_OPENAPI=1 cargo test -p orders-server --test openapi_drift";
+const REGENERATE: &str = "ORDERS_UPDATE_OPENAPI=1 cargo test -p orders-server the_committed_openapi_documents";
 
 fn openapi_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../openapi")
@@ -11,7 +11,7 @@ fn openapi_dir() -> PathBuf {
 
 #[test]
 fn the_committed_openapi_documents_match_the_code() {
-    let service = orders_server::api::spec_service();
+    let service = crate::api::spec_service();
     let generated = [("openapi.json", format!("{}\n", service.spec())), ("openapi.yaml", service.spec_yaml())];
     let update = std::env::var_os("ORDERS_UPDATE_OPENAPI").is_some();
     let mut stale = Vec::new();

@@ -1,12 +1,14 @@
-//! End to end, over HTTP: signing up (`POST /v1/users`), reading yourself
+//! The contract, over the application in process: signing up (`POST /v1/users`), reading yourself
 //! (`GET /v1/users/me`) and an admin changing a user's access (`PATCH /v1/users/{id}`).
 
-use orders_tests::server::{TestServer, answer, unique_email};
+use orders_tests::api::unique_email;
+use orders_tests::app::TestApp;
+use poem::http::Method;
 use serde_json::json;
 
 #[tokio::test]
 async fn signing_up_creates_a_standard_customer_at_its_location() {
-    let server = TestServer::start().await;
+    let server = TestApp::start().await;
     let email = unique_email("Ada");
 
     let answer = server
@@ -23,7 +25,7 @@ async fn signing_up_creates_a_standard_customer_at_its_location() {
 
 #[tokio::test]
 async fn a_user_without_a_full_name_has_a_null_one() {
-    let server = TestServer::start().await;
+    let server = TestApp::start().await;
 
     let answer = server.register(&unique_email("anon"), "correct horse").await;
 
@@ -32,7 +34,7 @@ async fn a_user_without_a_full_name_has_a_null_one() {
 
 #[tokio::test]
 async fn an_email_taken_in_any_case_is_a_409() {
-    let server = TestServer::start().await;
+    let server = TestApp::start().await;
     let email = unique_email("taken");
     server.register(&email, "correct horse").await.expect(201);
 
@@ -43,7 +45,7 @@ async fn an_email_taken_in_any_case_is_a_409() {
 
 #[tokio::test]
 async fn every_refused_field_of_a_sign_up_is_named() {
-    let server = TestServer::start().await;
+    let server = TestApp::start().await;
     let body = json!({"email": "not-an-address", "password": "short", "full_name": "x".repeat(201)});
 
     let answer = server.post("/v1/users", None, &body).await;
@@ -53,7 +55,7 @@ async fn every_refused_field_of_a_sign_up_is_named() {
 
 #[tokio::test]
 async fn a_user_reads_their_own_account_with_their_token() {
-    let server = TestServer::start().await;
+    let server = TestApp::start().await;
     let (user, token) = server.customer().await;
 
     let me = server.get("/v1/users/me", Some(&token)).await;
@@ -63,11 +65,11 @@ async fn a_user_reads_their_own_account_with_their_token() {
 
 #[tokio::test]
 async fn reading_your_account_without_a_valid_token_is_a_401_with_a_bearer_challenge() {
-    let server = TestServer::start().await;
+    let server = TestApp::start().await;
 
     let without = server.get("/v1/users/me", None).await;
     let forged = server.get("/v1/users/me", Some("not.a.jwt")).await;
-    let basic = answer(server.client().get(server.url("/v1/users/me")).basic_auth("ada", Some("pw"))).await;
+    let basic = server.request(Method::GET, "/v1/users/me").header("authorization", "Basic YWRhOnB3").send().await;
 
     for answer in [&without, &forged, &basic] {
         answer.assert_problem(401, "unauthenticated");
@@ -77,7 +79,7 @@ async fn reading_your_account_without_a_valid_token_is_a_401_with_a_bearer_chall
 
 #[tokio::test]
 async fn an_admin_makes_a_customer_premium_and_it_applies_to_their_existing_token() {
-    let server = TestServer::start().await;
+    let server = TestApp::start().await;
     let admin = server.admin_token().await;
     let (user, token) = server.customer().await;
     let path = format!("/v1/users/{}", user["id"].as_str().unwrap());
@@ -92,7 +94,7 @@ async fn an_admin_makes_a_customer_premium_and_it_applies_to_their_existing_toke
 
 #[tokio::test]
 async fn an_admin_can_make_another_admin() {
-    let server = TestServer::start().await;
+    let server = TestApp::start().await;
     let admin = server.admin_token().await;
     let (user, token) = server.customer().await;
     let path = format!("/v1/users/{}", user["id"].as_str().unwrap());
@@ -107,7 +109,7 @@ async fn an_admin_can_make_another_admin() {
 
 #[tokio::test]
 async fn a_customer_may_not_change_access_not_even_their_own() {
-    let server = TestServer::start().await;
+    let server = TestApp::start().await;
     let (user, token) = server.customer().await;
     let path = format!("/v1/users/{}", user["id"].as_str().unwrap());
 
@@ -120,7 +122,7 @@ async fn a_customer_may_not_change_access_not_even_their_own() {
 
 #[tokio::test]
 async fn changing_an_unknown_user_is_a_404() {
-    let server = TestServer::start().await;
+    let server = TestApp::start().await;
     let admin = server.admin_token().await;
 
     let answer =
@@ -131,7 +133,7 @@ async fn changing_an_unknown_user_is_a_404() {
 
 #[tokio::test]
 async fn changing_access_to_an_unknown_tier_or_at_a_bad_id_is_a_422() {
-    let server = TestServer::start().await;
+    let server = TestApp::start().await;
     let admin = server.admin_token().await;
     let (user, _) = server.customer().await;
 
@@ -146,7 +148,7 @@ async fn changing_access_to_an_unknown_tier_or_at_a_bad_id_is_a_422() {
 
 #[tokio::test]
 async fn changing_access_without_a_token_is_a_401() {
-    let server = TestServer::start().await;
+    let server = TestApp::start().await;
 
     let answer = server.patch(&format!("/v1/users/{}", uuid::Uuid::now_v7()), None, &json!({"tier": "premium"})).await;
 

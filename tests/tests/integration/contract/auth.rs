@@ -1,11 +1,13 @@
-//! End to end, over HTTP: logging in with the OAuth2 password grant
+//! The contract, over the application in process: logging in with the OAuth2 password grant
 //! (`POST /v1/auth/token`), its refusals and its throttling.
 
-use orders_tests::server::{TestServer, answer, unique_email};
+use orders_tests::api::unique_email;
+use orders_tests::app::TestApp;
+use poem::http::Method;
 
 #[tokio::test]
 async fn the_password_grant_answers_a_bearer_token_that_authenticates() {
-    let server = TestServer::start().await;
+    let server = TestApp::start().await;
     let email = unique_email("login");
     server.register(&email, "correct horse").await.expect(201);
 
@@ -21,19 +23,19 @@ async fn the_password_grant_answers_a_bearer_token_that_authenticates() {
 
 #[tokio::test]
 async fn a_form_without_grant_type_or_with_a_scope_is_accepted() {
-    let server = TestServer::start().await;
+    let server = TestApp::start().await;
     let email = unique_email("form");
     server.register(&email, "correct horse").await.expect(201);
     let form = [("username", email.as_str()), ("password", "correct horse"), ("scope", "anything")];
 
-    let answer = answer(server.client().post(server.url("/v1/auth/token")).form(&form)).await;
+    let answer = server.request(Method::POST, "/v1/auth/token").form(&form).send().await;
 
     assert!(answer.expect(200)["access_token"].is_string());
 }
 
 #[tokio::test]
 async fn a_wrong_password_and_an_unknown_email_get_the_same_401() {
-    let server = TestServer::start().await;
+    let server = TestApp::start().await;
     let email = unique_email("known");
     server.register(&email, "correct horse").await.expect(201);
 
@@ -47,17 +49,17 @@ async fn a_wrong_password_and_an_unknown_email_get_the_same_401() {
 
 #[tokio::test]
 async fn a_form_without_a_username_is_a_422() {
-    let server = TestServer::start().await;
+    let server = TestApp::start().await;
     let form = [("password", "correct horse")];
 
-    let answer = answer(server.client().post(server.url("/v1/auth/token")).form(&form)).await;
+    let answer = server.request(Method::POST, "/v1/auth/token").form(&form).send().await;
 
     answer.assert_invalid_fields(&["username"]);
 }
 
 #[tokio::test]
 async fn credentials_sent_as_json_are_a_415() {
-    let server = TestServer::start().await;
+    let server = TestApp::start().await;
     let body = serde_json::json!({"username": "a@example.com", "password": "correct horse"});
 
     let answer = server.post("/v1/auth/token", None, &body).await;
@@ -67,7 +69,7 @@ async fn credentials_sent_as_json_are_a_415() {
 
 #[tokio::test]
 async fn five_failures_throttle_even_the_right_password_with_retry_after() {
-    let server = TestServer::start().await;
+    let server = TestApp::start().await;
     let email = unique_email("guessed");
     server.register(&email, "correct horse").await.expect(201);
     for _ in 0..5 {

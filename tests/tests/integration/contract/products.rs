@@ -1,7 +1,8 @@
-//! End to end, over HTTP: browsing the catalogue (`GET /v1/products`,
+//! The contract, over the application in process: browsing the catalogue (`GET /v1/products`,
 //! `GET /v1/products/{id}`) and an admin adding, editing and restocking products.
 
-use orders_tests::server::TestServer;
+use orders_tests::app::TestApp;
+
 use serde_json::{Value, json};
 use std::collections::HashSet;
 
@@ -11,7 +12,7 @@ fn product_path(product: &Value) -> String {
 
 #[tokio::test]
 async fn an_admin_adds_a_product_at_its_location() {
-    let server = TestServer::start().await;
+    let server = TestApp::start().await;
     let admin = server.admin_token().await;
     let body = json!({"sku": "MUG-1.blue_x", "name": "Blue mug", "price_cents": 1250, "stock": 7});
 
@@ -27,7 +28,7 @@ async fn an_admin_adds_a_product_at_its_location() {
 
 #[tokio::test]
 async fn a_taken_sku_is_a_409() {
-    let server = TestServer::start().await;
+    let server = TestApp::start().await;
     let admin = server.admin_token().await;
     let existing = server.product(&admin, 100, 1).await;
 
@@ -44,7 +45,7 @@ async fn a_taken_sku_is_a_409() {
 
 #[tokio::test]
 async fn every_refused_field_of_a_new_product_is_named() {
-    let server = TestServer::start().await;
+    let server = TestApp::start().await;
     let admin = server.admin_token().await;
     let body = json!({"sku": "has space", "name": "", "price_cents": 1_000_000_000_001_i64, "stock": -1});
 
@@ -55,7 +56,7 @@ async fn every_refused_field_of_a_new_product_is_named() {
 
 #[tokio::test]
 async fn a_customer_may_not_add_edit_or_restock_products() {
-    let server = TestServer::start().await;
+    let server = TestApp::start().await;
     let admin = server.admin_token().await;
     let product = server.product(&admin, 100, 1).await;
     let (_, customer) = server.customer().await;
@@ -74,7 +75,7 @@ async fn a_customer_may_not_add_edit_or_restock_products() {
 
 #[tokio::test]
 async fn managing_products_without_a_token_is_a_401() {
-    let server = TestServer::start().await;
+    let server = TestApp::start().await;
 
     let answer =
         server.post("/v1/products", None, &json!({"sku": "NOPE", "name": "Nope", "price_cents": 1, "stock": 1})).await;
@@ -85,7 +86,7 @@ async fn managing_products_without_a_token_is_a_401() {
 
 #[tokio::test]
 async fn reading_an_unknown_product_is_a_404_and_a_bad_id_a_422() {
-    let server = TestServer::start().await;
+    let server = TestApp::start().await;
 
     let unknown = server.get(&format!("/v1/products/{}", uuid::Uuid::now_v7()), None).await;
     let bad_id = server.get("/v1/products/42", None).await;
@@ -96,7 +97,7 @@ async fn reading_an_unknown_product_is_a_404_and_a_bad_id_a_422() {
 
 #[tokio::test]
 async fn an_admin_edits_name_and_price_and_an_absent_field_is_kept() {
-    let server = TestServer::start().await;
+    let server = TestApp::start().await;
     let admin = server.admin_token().await;
     let product = server.product(&admin, 100, 3).await;
 
@@ -117,7 +118,7 @@ async fn an_admin_edits_name_and_price_and_an_absent_field_is_kept() {
 
 #[tokio::test]
 async fn editing_an_unknown_product_is_a_404_and_a_bad_value_a_422() {
-    let server = TestServer::start().await;
+    let server = TestApp::start().await;
     let admin = server.admin_token().await;
     let product = server.product(&admin, 100, 3).await;
 
@@ -131,7 +132,7 @@ async fn editing_an_unknown_product_is_a_404_and_a_bad_value_a_422() {
 
 #[tokio::test]
 async fn restocking_raises_the_stock() {
-    let server = TestServer::start().await;
+    let server = TestApp::start().await;
     let admin = server.admin_token().await;
     let product = server.product(&admin, 100, 3).await;
 
@@ -144,7 +145,7 @@ async fn restocking_raises_the_stock() {
 
 #[tokio::test]
 async fn restocking_by_nothing_past_the_maximum_or_an_unknown_product_is_refused() {
-    let server = TestServer::start().await;
+    let server = TestApp::start().await;
     let admin = server.admin_token().await;
     let product = server.product(&admin, 100, 999_999_999).await;
     let restock = format!("{}/restock", product_path(&product));
@@ -163,7 +164,7 @@ async fn restocking_by_nothing_past_the_maximum_or_an_unknown_product_is_refused
 
 #[tokio::test]
 async fn anyone_pages_through_the_catalogue_oldest_first_without_duplicates_or_gaps() {
-    let server = TestServer::start().await;
+    let server = TestApp::start().await;
     let admin = server.admin_token().await;
     let mut created = Vec::new();
     for _ in 0..3 {
@@ -204,7 +205,7 @@ async fn anyone_pages_through_the_catalogue_oldest_first_without_duplicates_or_g
 
 #[tokio::test]
 async fn a_limit_outside_1_to_100_or_a_foreign_cursor_is_a_422() {
-    let server = TestServer::start().await;
+    let server = TestApp::start().await;
 
     let zero = server.get("/v1/products?limit=0", None).await;
     let too_many = server.get("/v1/products?limit=101", None).await;
@@ -219,7 +220,7 @@ async fn a_limit_outside_1_to_100_or_a_foreign_cursor_is_a_422() {
 
 #[tokio::test]
 async fn without_a_limit_a_page_holds_20_products() {
-    let server = TestServer::start().await;
+    let server = TestApp::start().await;
     let admin = server.admin_token().await;
     let demo_products = server.get("/v1/products", None).await.expect(200)["items"].as_array().unwrap().len();
     for _ in demo_products..21 {

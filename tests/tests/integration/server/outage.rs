@@ -1,15 +1,17 @@
-//! End to end, over HTTP, on a throw-away PostgreSQL server of the test's own: when the
+//! Over a real socket, on a throw-away PostgreSQL server of the test's own: when the
 //! database goes away, `/health` stays 200, `/ready` and every request that needs the
 //! database answer 503 problems fast and without internals; when it comes back, the
 //! same server process serves again, and every order acknowledged with 201 is there.
 
+use orders_tests::api::Answer;
 use orders_tests::postgres_server::PostgresServer;
-use orders_tests::server::{Answer, ServerOptions, TestServer, answer};
+use orders_tests::server::{ServerOptions, TestServer, answer};
 use serde_json::json;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+#[cfg_attr(not(postgres_programs), ignore = "needs PostgreSQL's initdb and pg_ctl: install PostgreSQL")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_database_outage_is_a_503_problem_and_the_server_recovers() {
     let database = PostgresServer::start();

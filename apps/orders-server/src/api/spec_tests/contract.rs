@@ -1,4 +1,4 @@
-//! What generated clients and API.md rely on in the OpenAPI document: the fixed
+//! What generated clients and the contract (docs/contract.md) rely on in the OpenAPI document: the fixed
 //! operation ids, a tag on each operation, one success schema and one error schema
 //! (`Problem`, under both problem+json and JSON), integer formats int32/int64 only, no
 //! undeclared nulls, the two security schemes that make Swagger UI's Authorize button
@@ -14,7 +14,7 @@ use serde_json::Value;
 use std::collections::BTreeSet;
 
 fn spec() -> Value {
-    serde_json::from_str(&orders_server::api::spec_service().spec()).expect("the spec is JSON")
+    serde_json::from_str(&crate::api::spec_service().spec()).expect("the spec is JSON")
 }
 
 fn operations(spec: &Value) -> Vec<(String, String, Value)> {
@@ -185,7 +185,7 @@ fn no_undeclared_nulls_in_answers_and_none_taken_in_requests() {
         }
     }
     // Problem's optional members are left out when they do not apply, never sent as null.
-    let problem = orders_server::api::problem::Problem::new(poem::http::StatusCode::NOT_FOUND, "not_found", "gone");
+    let problem = crate::api::problem::Problem::new(poem::http::StatusCode::NOT_FOUND, "not_found", "gone");
     let json = poem_openapi::types::ToJSON::to_json(problem.details()).unwrap();
     assert!(json.as_object().unwrap().values().all(|value| !value.is_null()), "{json}");
 }

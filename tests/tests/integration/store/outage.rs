@@ -10,6 +10,7 @@ use orders_tests::postgres_server::PostgresServer;
 use orders_tests::stores::service_on;
 use std::time::{Duration, Instant};
 
+#[cfg_attr(not(postgres_programs), ignore = "needs PostgreSQL's initdb and pg_ctl: install PostgreSQL")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_postgres_outage_fails_fast_and_the_store_recovers() {
     let server = PostgresServer::start();

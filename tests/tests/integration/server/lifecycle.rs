@@ -1,10 +1,9 @@
 //! End to end, the `orders-server` process itself: its settings, `--demo`, a restart
 //! that keeps the data, and a graceful shutdown that finishes the requests in flight.
 
+use orders_tests::api::{DEMO_ADMIN, DEMO_CUSTOMER, unique_email};
 use orders_tests::binaries;
-use orders_tests::server::{
-    DEMO_ADMIN, DEMO_CUSTOMER, Database, ServerOptions, TestServer, fresh_database_url, read_until_quiet, unique_email,
-};
+use orders_tests::server::{Database, ServerOptions, TestServer, fresh_database_url, read_until_quiet};
 use std::process::Command;
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;

@@ -6,6 +6,7 @@ use orders_tests::postgres_server::PostgresServer;
 use orders_tests::server::{ServerOptions, TestServer, answer};
 use serde_json::json;
 
+#[cfg_attr(not(postgres_programs), ignore = "needs PostgreSQL's initdb and pg_ctl: install PostgreSQL")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn orders_racing_through_two_servers_take_exactly_the_stock_there_is() {
     let database = PostgresServer::start();
@@ -41,6 +42,7 @@ async fn orders_racing_through_two_servers_take_exactly_the_stock_there_is() {
 
 /// Sixteen requests with one `Idempotency-Key`, spread over two processes at once,
 /// place exactly one order: the others replay it or are told the key is in use.
+#[cfg_attr(not(postgres_programs), ignore = "needs PostgreSQL's initdb and pg_ctl: install PostgreSQL")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_idempotency_key_through_two_servers_places_one_order() {
     let database = PostgresServer::start();
@@ -78,6 +80,7 @@ async fn one_idempotency_key_through_two_servers_places_one_order() {
 
 /// Failed logins count across processes: five failures spread over two servers block
 /// the email on both, even with the right password.
+#[cfg_attr(not(postgres_programs), ignore = "needs PostgreSQL's initdb and pg_ctl: install PostgreSQL")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn login_throttling_is_shared_by_every_server() {
     let database = PostgresServer::start();

@@ -1,7 +1,9 @@
-//! End to end, over HTTP: placing orders (`POST /v1/orders`, with and without an
+//! The contract, over the application in process: placing orders (`POST /v1/orders`, with and without an
 //! `Idempotency-Key`), reading, listing and cancelling them.
 
-use orders_tests::server::{TestServer, answer};
+use orders_tests::app::TestApp;
+use poem::http::Method;
+
 use serde_json::{Value, json};
 
 fn order_path(order: &Value) -> String {
@@ -10,7 +12,7 @@ fn order_path(order: &Value) -> String {
 
 #[tokio::test]
 async fn placing_an_order_takes_stock_and_prices_each_line() {
-    let server = TestServer::start().await;
+    let server = TestApp::start().await;
     let admin = server.admin_token().await;
     let (mug, lamp) = (server.product(&admin, 1_999, 10).await, server.product(&admin, 250, 5).await);
     let (customer, token) = server.customer().await;
@@ -36,7 +38,7 @@ async fn placing_an_order_takes_stock_and_prices_each_line() {
 
 #[tokio::test]
 async fn premium_customers_get_10_percent_off_rounded_half_up() {
-    let server = TestServer::start().await;
+    let server = TestApp::start().await;
     let admin = server.admin_token().await;
     let (mug, lamp) = (server.product(&admin, 1_999, 10).await, server.product(&admin, 250, 5).await);
     let (_, token) = server.premium_customer(&admin).await;
@@ -50,7 +52,7 @@ async fn premium_customers_get_10_percent_off_rounded_half_up() {
 
 #[tokio::test]
 async fn an_order_keeps_the_price_and_name_it_was_placed_with() {
-    let server = TestServer::start().await;
+    let server = TestApp::start().await;
     let admin = server.admin_token().await;
     let mug = server.product(&admin, 1_000, 10).await;
     let (_, token) = server.customer().await;
@@ -65,7 +67,7 @@ async fn an_order_keeps_the_price_and_name_it_was_placed_with() {
 
 #[tokio::test]
 async fn an_unknown_product_is_a_404_naming_it_and_nothing_is_taken() {
-    let server = TestServer::start().await;
+    let server = TestApp::start().await;
     let admin = server.admin_token().await;
     let mug = server.product(&admin, 100, 10).await;
     let ghost = json!({"id": uuid::Uuid::now_v7().to_string()});
@@ -81,7 +83,7 @@ async fn an_unknown_product_is_a_404_naming_it_and_nothing_is_taken() {
 
 #[tokio::test]
 async fn more_than_in_stock_is_a_409_saying_how_many_and_nothing_is_taken() {
-    let server = TestServer::start().await;
+    let server = TestApp::start().await;
     let admin = server.admin_token().await;
     let (mug, pen) = (server.product(&admin, 100, 10).await, server.product(&admin, 100, 3).await);
     let (_, token) = server.customer().await;
@@ -96,7 +98,7 @@ async fn more_than_in_stock_is_a_409_saying_how_many_and_nothing_is_taken() {
 
 #[tokio::test]
 async fn every_refused_line_of_an_order_is_named() {
-    let server = TestServer::start().await;
+    let server = TestApp::start().await;
     let admin = server.admin_token().await;
     let mug = server.product(&admin, 100, 10).await;
     let (_, token) = server.customer().await;
@@ -114,7 +116,7 @@ async fn every_refused_line_of_an_order_is_named() {
 
 #[tokio::test]
 async fn placing_an_order_without_a_token_is_a_401() {
-    let server = TestServer::start().await;
+    let server = TestApp::start().await;
 
     let answer = server.post("/v1/orders", None, &json!({"items": []})).await;
 
@@ -123,7 +125,7 @@ async fn placing_an_order_without_a_token_is_a_401() {
 
 #[tokio::test]
 async fn a_valid_token_of_a_user_the_server_does_not_have_places_nothing() {
-    let server = TestServer::start().await;
+    let server = TestApp::start().await;
     let admin = server.admin_token().await;
     let mug = server.product(&admin, 1250, 10).await;
 
@@ -137,7 +139,7 @@ async fn a_valid_token_of_a_user_the_server_does_not_have_places_nothing() {
 
 #[tokio::test]
 async fn a_retry_with_the_same_key_replays_the_order_and_places_nothing() {
-    let server = TestServer::start().await;
+    let server = TestApp::start().await;
     let admin = server.admin_token().await;
     let mug = server.product(&admin, 100, 10).await;
     let (_, token) = server.customer().await;
@@ -155,7 +157,7 @@ async fn a_retry_with_the_same_key_replays_the_order_and_places_nothing() {
 
 #[tokio::test]
 async fn the_same_key_with_another_body_is_a_422_and_places_nothing() {
-    let server = TestServer::start().await;
+    let server = TestApp::start().await;
     let admin = server.admin_token().await;
     let mug = server.product(&admin, 100, 10).await;
     let (_, token) = server.customer().await;
@@ -169,7 +171,7 @@ async fn the_same_key_with_another_body_is_a_422_and_places_nothing() {
 
 #[tokio::test]
 async fn keys_belong_to_their_user() {
-    let server = TestServer::start().await;
+    let server = TestApp::start().await;
     let admin = server.admin_token().await;
     let mug = server.product(&admin, 100, 10).await;
     let ((_, ada), (_, bob)) = (server.customer().await, server.customer().await);
@@ -184,7 +186,7 @@ async fn keys_belong_to_their_user() {
 
 #[tokio::test]
 async fn a_refusal_under_a_key_is_replayed_too() {
-    let server = TestServer::start().await;
+    let server = TestApp::start().await;
     let admin = server.admin_token().await;
     let pen = server.product(&admin, 100, 1).await;
     let (_, token) = server.customer().await;
@@ -203,7 +205,7 @@ async fn a_refusal_under_a_key_is_replayed_too() {
 
 #[tokio::test]
 async fn an_invalid_key_is_a_422_naming_the_header_and_is_not_remembered() {
-    let server = TestServer::start().await;
+    let server = TestApp::start().await;
     let admin = server.admin_token().await;
     let mug = server.product(&admin, 100, 10).await;
     let (_, token) = server.customer().await;
@@ -222,7 +224,7 @@ async fn an_invalid_key_is_a_422_naming_the_header_and_is_not_remembered() {
 
 #[tokio::test]
 async fn concurrent_requests_with_one_key_place_one_order() {
-    let server = TestServer::start().await;
+    let server = TestApp::start().await;
     let admin = server.admin_token().await;
     let mug = server.product(&admin, 100, 100).await;
     let (_, token) = server.customer().await;
@@ -230,9 +232,8 @@ async fn concurrent_requests_with_one_key_place_one_order() {
     let mut racing = tokio::task::JoinSet::new();
     for _ in 0..8 {
         let body = json!({"items": [{"product_id": mug["id"], "quantity": 1}]});
-        let request =
-            server.client().post(server.url("/v1/orders")).bearer_auth(&token).header("Idempotency-Key", "race");
-        racing.spawn(answer(request.json(&body)));
+        let request = server.request(Method::POST, "/v1/orders").bearer(&token).header("Idempotency-Key", "race");
+        racing.spawn(request.json(&body).send());
     }
     let answers = racing.join_all().await;
 
@@ -247,7 +248,7 @@ async fn concurrent_requests_with_one_key_place_one_order() {
 
 #[tokio::test]
 async fn the_owner_and_admins_read_an_order_and_to_others_it_does_not_exist() {
-    let server = TestServer::start().await;
+    let server = TestApp::start().await;
     let admin = server.admin_token().await;
     let mug = server.product(&admin, 100, 10).await;
     let ((_, owner), (_, stranger)) = (server.customer().await, server.customer().await);
@@ -268,7 +269,7 @@ async fn the_owner_and_admins_read_an_order_and_to_others_it_does_not_exist() {
 
 #[tokio::test]
 async fn a_customer_lists_their_own_orders_newest_first_page_by_page() {
-    let server = TestServer::start().await;
+    let server = TestApp::start().await;
     let admin = server.admin_token().await;
     let mug = server.product(&admin, 100, 10).await;
     let ((_, token), (_, other)) = (server.customer().await, server.customer().await);
@@ -296,7 +297,7 @@ async fn a_customer_lists_their_own_orders_newest_first_page_by_page() {
 
 #[tokio::test]
 async fn an_admin_lists_everyones_orders_or_one_users_and_a_customer_may_not() {
-    let server = TestServer::start().await;
+    let server = TestApp::start().await;
     let admin = server.admin_token().await;
     let mug = server.product(&admin, 100, 10).await;
     let ((ada, ada_token), (bob, bob_token)) = (server.customer().await, server.customer().await);
@@ -323,7 +324,7 @@ async fn an_admin_lists_everyones_orders_or_one_users_and_a_customer_may_not() {
 
 #[tokio::test]
 async fn listing_orders_needs_a_token_and_a_valid_limit() {
-    let server = TestServer::start().await;
+    let server = TestApp::start().await;
     let (_, token) = server.customer().await;
 
     let without = server.get("/v1/orders", None).await;
@@ -335,7 +336,7 @@ async fn listing_orders_needs_a_token_and_a_valid_limit() {
 
 #[tokio::test]
 async fn cancelling_returns_the_stock_once() {
-    let server = TestServer::start().await;
+    let server = TestApp::start().await;
     let admin = server.admin_token().await;
     let mug = server.product(&admin, 100, 10).await;
     let (_, token) = server.customer().await;
@@ -353,20 +354,20 @@ async fn cancelling_returns_the_stock_once() {
 
 #[tokio::test]
 async fn an_admin_may_cancel_anyones_order_and_a_stranger_may_not_see_it() {
-    let server = TestServer::start().await;
+    let server = TestApp::start().await;
     let admin = server.admin_token().await;
     let mug = server.product(&admin, 100, 10).await;
     let ((_, owner), (_, stranger)) = (server.customer().await, server.customer().await);
     let order = server.place_order(&owner, &[(&mug, 2)], None).await.expect(201).clone();
     let cancel = format!("{}/cancel", order_path(&order));
 
-    let by_stranger = answer(server.client().post(server.url(&cancel)).bearer_auth(&stranger)).await;
-    let by_admin = answer(server.client().post(server.url(&cancel)).bearer_auth(&admin)).await;
+    let by_stranger = server.request(Method::POST, &cancel).bearer(&stranger).send().await;
+    let by_admin = server.request(Method::POST, &cancel).bearer(&admin).send().await;
 
     by_stranger.assert_problem(404, "order_not_found");
     assert_eq!(by_admin.expect(200)["status"], "cancelled");
     assert_eq!(server.stock(&mug).await, 10);
     let unknown = format!("/v1/orders/{}/cancel", uuid::Uuid::now_v7());
-    answer(server.client().post(server.url(&unknown)).bearer_auth(&admin)).await.assert_problem(404, "order_not_found");
-    answer(server.client().post(server.url(&cancel))).await.assert_problem(401, "unauthenticated");
+    server.request(Method::POST, &unknown).bearer(&admin).send().await.assert_problem(404, "order_not_found");
+    server.request(Method::POST, &cancel).send().await.assert_problem(401, "unauthenticated");
 }

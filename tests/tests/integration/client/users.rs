@@ -3,8 +3,9 @@
 //! and an admin changing a user's tier; with the typed problems of each refusal.
 
 use orders_client::types::{Registration, Role, Tier, TokenRequest, TokenType, UserAccessChange};
+use orders_tests::api::unique_email;
 use orders_tests::client::{self, CUSTOMER_PASSWORD, anonymous, problem, refused_fields};
-use orders_tests::server::{TestServer, unique_email};
+use orders_tests::server::TestServer;
 
 #[tokio::test]
 async fn signing_up_logging_in_and_reading_your_account() {

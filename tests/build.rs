@@ -1,0 +1,37 @@
+//! Decides, when the tests are built, which of them can run on this machine, so that a
+//! test that cannot run is reported as ignored, never as passed (libtest cannot ignore
+//! a test at run time). It sets:
+//!
+//! - `postgres_server` when `ORDERS_TEST_POSTGRES_URL` names a PostgreSQL server (each
+//!   test creates and drops a database of its own on it);
+//! - `postgres_programs` when PostgreSQL's `initdb` and `pg_ctl` are installed, for the
+//!   tests that start and stop a server of their own.
+//!
+//! `ORDERS_REQUIRE_POSTGRES=1` (as `.ci/run` sets it) sets both whatever is found, so
+//! that what is missing fails those tests instead. Tests marked for a missing tool read
+//! `#[cfg_attr(not(postgres_server), ignore = "...")]`.
+
+#[path = "src/tools.rs"]
+mod tools;
+
+fn main() {
+    println!("cargo::rerun-if-changed=build.rs");
+    println!("cargo::rerun-if-changed=src/tools.rs");
+    for variable in ["ORDERS_TEST_POSTGRES_URL", "ORDERS_REQUIRE_POSTGRES", "PATH"] {
+        println!("cargo::rerun-if-env-changed={variable}");
+    }
+    println!("cargo::rustc-check-cfg=cfg(postgres_server, postgres_programs)");
+
+    let required = std::env::var("ORDERS_REQUIRE_POSTGRES").is_ok_and(|value| value == "1");
+    if required || std::env::var("ORDERS_TEST_POSTGRES_URL").is_ok_and(|url| !url.is_empty()) {
+        println!("cargo::rustc-cfg=postgres_server");
+    }
+    match tools::postgres_bin_dir() {
+        Some(dir) => {
+            println!("cargo::rerun-if-changed={}", dir.join("initdb").display());
+            println!("cargo::rustc-cfg=postgres_programs");
+        }
+        None if required => println!("cargo::rustc-cfg=postgres_programs"),
+        None => {}
+    }
+}

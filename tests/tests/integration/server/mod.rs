@@ -1,0 +1,7 @@
+//! The real `orders-server` process, for what only a process and its sockets show.
+
+mod lifecycle;
+mod outage;
+mod overload;
+mod protocol;
+mod two_servers;

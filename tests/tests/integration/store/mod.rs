@@ -1,0 +1,7 @@
+//! The store behaviour suite ([`orders_tests::store_suite`]) on every store, and what
+//! only PostgreSQL does: waits, timeouts, outages.
+
+mod memory;
+mod outage;
+mod postgres;
+mod sqlite;
