@@ -6,6 +6,7 @@
 mod ceiling;
 mod ids;
 mod load;
+mod pg_bin;
 mod postgres;
 mod report;
 mod server;
