@@ -1,9 +1,11 @@
 //! `orders-bench`: the real `orders-server` under HTTP load on a fresh SQLite file and
 //! a fresh PostgreSQL database, measured against each database's own ceiling in the
 //! same run, plus contention and growth. Results go to `results/` (not committed) as
-//! markdown and JSON. `--smoke` is a few seconds with tiny seeds; it never judges timings.
+//! markdown, JSON and SVG charts. `--smoke` is a few seconds with tiny seeds; it never
+//! judges timings.
 
 mod ceiling;
+mod charts;
 mod ids;
 mod load;
 mod pg_bin;
@@ -221,14 +223,14 @@ async fn main() -> anyhow::Result<()> {
     let report = Report { machine, settings, generator_check, databases };
     let markdown = report.markdown();
     let json = serde_json::to_string_pretty(&report)?;
+    let charts = charts::render(&report)?;
     let stamp = chrono::Utc::now().format("%Y%m%d-%H%M%S");
     let kind = if args.smoke { "smoke" } else { "bench" };
-    for (name, text) in [
-        (format!("{kind}-{stamp}.md"), &markdown),
-        (format!("{kind}-{stamp}.json"), &json),
-        (format!("{kind}-latest.md"), &markdown),
-        (format!("{kind}-latest.json"), &json),
-    ] {
+    let mut files = vec![(format!("{kind}-{stamp}.md"), &markdown), (format!("{kind}-{stamp}.json"), &json)];
+    files.extend(charts.iter().map(|(name, svg)| (format!("{kind}-{stamp}-{name}.svg"), svg)));
+    files.extend([(format!("{kind}-latest.md"), &markdown), (format!("{kind}-latest.json"), &json)]);
+    files.extend(charts.iter().map(|(name, svg)| (format!("{kind}-latest-{name}.svg"), svg)));
+    for (name, text) in files {
         std::fs::write(results.join(name), text)?;
     }
     println!("{markdown}");
