@@ -38,8 +38,7 @@ use std::time::Duration;
 /// of work write on the writer's own connection.
 const SQLITE_READERS: u32 = 4;
 /// Default size of the PostgreSQL pool. Connections well beyond the database's cores
-/// only add context switches: on the 2-core benchmark machine, 8 placed about 10% more
-/// orders per second than 16 (`cargo run --release -p orders-bench`).
+/// only add context switches (measured in docs/benchmarks.md).
 const POSTGRES_CONNECTIONS: u32 = 8;
 /// How long a SQLite writer waits for the write lock before giving up.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);

@@ -57,8 +57,8 @@ impl OrderStore for SqlStore {
                 // One customer's orders, in the order of the (user_id, id) index and bounded
                 // in its terms, so that PostgreSQL walks that index from the cursor on. With
                 // `user_id = $1 … ORDER BY id` it may walk the primary key instead, past
-                // everyone else's newer orders: for a customer with most of 1,000,000
-                // orders, page 1 took 585 ms (p50, 32 connections) instead of 14.
+                // everyone else's newer orders, many times slower for a customer with most
+                // of the orders (measured in docs/benchmarks.md).
                 let user = user.as_uuid();
                 query = query.filter(order::Column::UserId.gte(user));
                 query = match before {

@@ -1,12 +1,16 @@
 //! `orders-bench`: the real `orders-server` under HTTP load on a fresh SQLite file and
 //! a fresh PostgreSQL database, measured against each database's own ceiling in the
 //! same run, plus contention and growth. Results go to `results/` (not committed) as
-//! markdown and JSON. `--smoke` is a few seconds with tiny seeds; it never judges timings.
+//! markdown, JSON and SVG charts, with progress on stderr while it runs. `--smoke` is a
+//! few seconds with tiny seeds; it never judges timings.
 
 mod ceiling;
+mod charts;
 mod ids;
 mod load;
+mod pg_bin;
 mod postgres;
+mod progress;
 mod report;
 mod server;
 mod sqlite;
@@ -18,6 +22,7 @@ use orders_adapters::passwords::Argon2Hasher;
 use orders_adapters::tokens::JwtIssuer;
 use orders_core::domain::{Password, UserId};
 use orders_core::ports::{PasswordHasher, TokenIssuer};
+use progress::Progress;
 use rand::Rng;
 use report::{DatabaseReport, GeneratorCheck, LinesRun, Machine, Measured, OrderRun, ReadRun, Report};
 use server::Server;
@@ -163,6 +168,7 @@ struct Bench {
     hash: String,
     tokens: Arc<Vec<String>>,
     whale_token: String,
+    progress: Progress,
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -198,6 +204,7 @@ async fn main() -> anyhow::Result<()> {
         hash,
         tokens,
         whale_token,
+        progress: Progress::stderr(),
     };
     let mut databases = Vec::new();
     let mut generator_check = None;
@@ -220,19 +227,24 @@ async fn main() -> anyhow::Result<()> {
     let report = Report { machine, settings, generator_check, databases };
     let markdown = report.markdown();
     let json = serde_json::to_string_pretty(&report)?;
+    let charts = charts::render(&report)?;
     let stamp = chrono::Utc::now().format("%Y%m%d-%H%M%S");
     let kind = if args.smoke { "smoke" } else { "bench" };
-    for (name, text) in [
-        (format!("{kind}-{stamp}.md"), &markdown),
-        (format!("{kind}-{stamp}.json"), &json),
-        (format!("{kind}-latest.md"), &markdown),
-        (format!("{kind}-latest.json"), &json),
-    ] {
+    let mut files = vec![(format!("{kind}-{stamp}.md"), &markdown), (format!("{kind}-{stamp}.json"), &json)];
+    files.extend(charts.iter().map(|(name, svg)| (format!("{kind}-{stamp}-{name}.svg"), svg)));
+    files.extend([(format!("{kind}-latest.md"), &markdown), (format!("{kind}-latest.json"), &json)]);
+    files.extend(charts.iter().map(|(name, svg)| (format!("{kind}-latest-{name}.svg"), svg)));
+    for (name, text) in files {
         std::fs::write(results.join(name), text)?;
     }
     println!("{markdown}");
     println!("results: {}", results.join(format!("{kind}-{stamp}.md")).display());
     Ok(())
+}
+
+/// `count` `noun`s, in English.
+fn plural(count: usize, noun: &str) -> String {
+    if count == 1 { format!("1 {noun}") } else { format!("{count} {noun}s") }
 }
 
 /// A ceiling's orders/s for the progress lines.
@@ -263,26 +275,19 @@ impl Bench {
         Mix { lines, products: self.sizes.products, hot: None, customers: self.sizes.customers }
     }
 
+    /// The run `what`: requests from `make` to `address` as `plan` says.
     async fn load(
         &self,
+        what: String,
         address: SocketAddr,
         plan: load::Plan,
         expected: u16,
         make: load::MakeRequest,
     ) -> anyhow::Result<Measured> {
+        let run = self.progress.run(what, plan.duration);
+        run.slice("", plan.warmup, plan.duration);
         let outcome = blocking(move || load::run(address, plan, expected, make)).await?;
         Ok(Measured::of(&outcome, expected))
-    }
-
-    async fn place(
-        &self,
-        address: SocketAddr,
-        mix: Mix,
-        connections: usize,
-        duration_s: f64,
-    ) -> anyhow::Result<Measured> {
-        let make = workload::place_orders(address, mix, self.tokens.clone());
-        self.load(address, self.plan(connections, duration_s), 201, make).await
     }
 
     /// How long each slice of an order run and of its ceiling lasts, in whole seconds
@@ -291,24 +296,50 @@ impl Bench {
         Duration::from_secs_f64((self.sizes.duration_s / f64::from(self.sizes.rounds)).round().max(1.0))
     }
 
+    /// The progress of the order run `what`: `rounds` slices of the service and as many
+    /// of its ceiling.
+    fn order_run(&self, what: String) -> progress::Run {
+        self.progress.run(what, self.slice() * 2 * self.sizes.rounds)
+    }
+
+    fn service_slice(&self, run: &progress::Run, round: u32) {
+        let label = format!("round {round}/{}, service", self.sizes.rounds);
+        run.slice(&label, Duration::from_secs_f64(self.sizes.warmup_s), self.slice());
+    }
+
+    fn ceiling_slice(&self, run: &progress::Run, round: u32) {
+        run.slice(&format!("round {round}/{}, ceiling", self.sizes.rounds), Duration::ZERO, self.slice());
+    }
+
+    /// How many runs a database has: its order runs, and contention and growth unless
+    /// --quick.
+    fn runs(&self) -> u64 {
+        let growth = if self.args.quick { 0 } else { 1 + self.sizes.lines.len() + 4 };
+        (self.sizes.connections.len() + growth) as u64
+    }
+
     /// Orders of `mix` at `connections` through the SQLite service, and its ceiling,
     /// alternating in slices (see [`Bench::slice`]): a shared machine's speed drifts
     /// by more than the gap being measured within a minute, and this way the service
     /// and its ceiling meet the same drift.
     async fn sqlite_against_ceiling(
         &self,
+        what: String,
         db: &Arc<sqlite::Sqlite>,
         server: &Server,
         mix: Mix,
         connections: usize,
     ) -> anyhow::Result<(Measured, Option<f64>, Option<ceiling::Ceiling>)> {
         let slice = self.slice();
+        let run = self.order_run(what);
         let reset = server.reset_peak();
         let (mut service, mut ceilings) = (load::Outcome::default(), Vec::new());
-        for _ in 0..self.sizes.rounds {
+        for round in 1..=self.sizes.rounds {
             let d = db.clone();
             blocking(move || d.settle()).await?;
+            self.service_slice(&run, round);
             service.add_run(self.place_outcome(server.address, mix, connections, slice).await?);
+            self.ceiling_slice(&run, round);
             let d = db.clone();
             ceilings.push(
                 blocking(move || {
@@ -325,17 +356,21 @@ impl Bench {
     /// As [`Bench::sqlite_against_ceiling`], with pgbench as the ceiling.
     async fn postgres_against_ceiling(
         &self,
+        what: String,
         db: &postgres::Postgres,
         server: &Server,
         mix: Mix,
         connections: usize,
     ) -> anyhow::Result<(Measured, Option<f64>, Option<ceiling::Ceiling>)> {
         let slice = self.slice();
+        let run = self.order_run(what);
         let reset = server.reset_peak();
         let (mut service, mut ceilings) = (load::Outcome::default(), Vec::new());
-        for _ in 0..self.sizes.rounds {
+        for round in 1..=self.sizes.rounds {
             db.settle().await?;
+            self.service_slice(&run, round);
             service.add_run(self.place_outcome(server.address, mix, connections, slice).await?);
+            self.ceiling_slice(&run, round);
             ceilings.push(self.pgbench(db, mix, connections, slice).await);
         }
         // A ceiling missing a slice would be measured over other moments than the service.
@@ -395,7 +430,11 @@ impl Bench {
             duration: Duration::from_secs(seconds),
         };
         let make = workload::get(address, None, |_| "/health".to_owned());
-        let ours = self.load(address, plan, 200, make).await?.per_s;
+        let run = self.progress.run("load generator against wrk, GET /health", plan.duration * 2);
+        run.slice("this generator", plan.warmup, plan.duration);
+        let outcome = blocking(move || load::run(address, plan, 200, make)).await?;
+        let ours = Measured::of(&outcome, 200).per_s;
+        run.slice("wrk", Duration::ZERO, plan.duration);
         let wrk = std::process::Command::new("wrk")
             .args(["-t1", &format!("-c{connections}"), &format!("-d{seconds}s"), &format!("http://{address}/health")])
             .output();
@@ -419,7 +458,10 @@ impl Bench {
 
     async fn sqlite(&self, generator_check: &mut Option<GeneratorCheck>) -> anyhow::Result<DatabaseReport> {
         let db = Arc::new(sqlite::Sqlite::fresh(&self.work, "bench.db")?);
-        eprintln!("SQLite: {}", db.path.display());
+        self.progress.note(format!("SQLite: {}", db.path.display()));
+        let check = !self.args.smoke && !self.args.quick && generator_check.is_none();
+        let _line = self.progress.database("SQLite", self.runs() + u64::from(check));
+        self.progress.doing("starting the server and seeding");
         let server = self.start_server("sqlite", &db.url())?;
         let address = server.address;
         let (products, customers, hash) = (self.sizes.products, self.sizes.customers, self.hash.clone());
@@ -430,20 +472,26 @@ impl Bench {
         })
         .await?;
         self.check_server(address).await?;
-        if !self.args.smoke && !self.args.quick && generator_check.is_none() {
+        if check {
             *generator_check = Some(self.check_generator(address).await?);
         }
         let mut report = DatabaseReport::new("SQLite");
         for &connections in &self.sizes.connections {
+            let what = format!("orders, {}", plural(connections, "connection"));
             let (service, peak, ceiling) =
-                self.sqlite_against_ceiling(&db, &server, self.order_mix(), connections).await?;
-            eprintln!("SQLite @{connections}: {:.0} orders/s, ceiling {}", service.per_s, per_s(&ceiling));
+                self.sqlite_against_ceiling(what, &db, &server, self.order_mix(), connections).await?;
+            self.progress.note(format!(
+                "SQLite @{connections}: {:.0} orders/s, ceiling {}",
+                service.per_s,
+                per_s(&ceiling)
+            ));
             report.orders.push(OrderRun::new(connections, service, peak, ceiling));
         }
         if !self.args.quick {
             let hot = Mix { hot: Some(1), ..self.mix(Lines::OneToThree) };
             let connections = self.sizes.contention_connections;
-            let (service, _, ceiling) = self.sqlite_against_ceiling(&db, &server, hot, connections).await?;
+            let what = format!("one hot product, {}", plural(connections, "connection"));
+            let (service, _, ceiling) = self.sqlite_against_ceiling(what, &db, &server, hot, connections).await?;
             report.contention = Some(OrderRun::new(connections, service, None, ceiling));
             self.lines(address, &mut report).await?;
             let d = db.clone();
@@ -463,10 +511,10 @@ impl Bench {
     }
 
     async fn postgres(&self) -> anyhow::Result<DatabaseReport> {
-        let url = self.args.postgres_url.clone();
-        blocking(move || postgres::ensure_running(&url)).await?;
+        let (url, progress) = (self.args.postgres_url.clone(), self.progress.clone());
+        blocking(move || progress.suspend(|| postgres::ensure_running(&url))).await?;
         let db = postgres::Postgres::create(&self.args.postgres_url).await?;
-        eprintln!("PostgreSQL: {}", db.url);
+        self.progress.note(format!("PostgreSQL: {}", db.url));
         let outcome = self.postgres_on(&db).await;
         let dropped = db.drop_database().await;
         let report = outcome?;
@@ -475,6 +523,8 @@ impl Bench {
     }
 
     async fn postgres_on(&self, db: &postgres::Postgres) -> anyhow::Result<DatabaseReport> {
+        let _line = self.progress.database("PostgreSQL", self.runs());
+        self.progress.doing("starting the server and seeding");
         let server = self.start_server("postgres", &db.url)?;
         let address = server.address;
         db.seed_products(1, self.sizes.products, STOCK).await?;
@@ -482,15 +532,21 @@ impl Bench {
         self.check_server(address).await?;
         let mut report = DatabaseReport::new("PostgreSQL");
         for &connections in &self.sizes.connections {
+            let what = format!("orders, {}", plural(connections, "connection"));
             let (service, peak, ceiling) =
-                self.postgres_against_ceiling(db, &server, self.order_mix(), connections).await?;
-            eprintln!("PostgreSQL @{connections}: {:.0} orders/s, ceiling {}", service.per_s, per_s(&ceiling));
+                self.postgres_against_ceiling(what, db, &server, self.order_mix(), connections).await?;
+            self.progress.note(format!(
+                "PostgreSQL @{connections}: {:.0} orders/s, ceiling {}",
+                service.per_s,
+                per_s(&ceiling)
+            ));
             report.orders.push(OrderRun::new(connections, service, peak, ceiling));
         }
         if !self.args.quick {
             let hot = Mix { hot: Some(1), ..self.mix(Lines::OneToThree) };
             let connections = self.sizes.contention_connections;
-            let (service, _, ceiling) = self.postgres_against_ceiling(db, &server, hot, connections).await?;
+            let what = format!("one hot product, {}", plural(connections, "connection"));
+            let (service, _, ceiling) = self.postgres_against_ceiling(what, db, &server, hot, connections).await?;
             report.contention = Some(OrderRun::new(connections, service, None, ceiling));
             self.lines(address, &mut report).await?;
             self.reads(address, &mut report, |products, big, base_ms| async move {
@@ -522,7 +578,7 @@ impl Bench {
         match measured.await {
             Ok(ceiling) => Some(ceiling),
             Err(error) => {
-                eprintln!("PostgreSQL @{connections}: no ceiling: {error:#}");
+                self.progress.note(format!("PostgreSQL @{connections}: no ceiling: {error:#}"));
                 None
             }
         }
@@ -532,8 +588,10 @@ impl Bench {
     async fn lines(&self, address: SocketAddr, report: &mut DatabaseReport) -> anyhow::Result<()> {
         for &lines in &self.sizes.lines {
             let connections = self.sizes.lines_connections;
-            let service =
-                self.place(address, self.mix(Lines::Exactly(lines)), connections, self.sizes.growth_duration_s).await?;
+            let make = workload::place_orders(address, self.mix(Lines::Exactly(lines)), self.tokens.clone());
+            let plan = self.plan(connections, self.sizes.growth_duration_s);
+            let what = format!("orders of {}, {}", plural(lines as usize, "line"), plural(connections, "connection"));
+            let service = self.load(what, address, plan, 201, make).await?;
             let p50_ms_per_line = service.p50_ms / lines as f64;
             report.lines.push(LinesRun { lines, connections, service, p50_ms_per_line });
         }
@@ -553,36 +611,34 @@ impl Bench {
         let lookup = |count: u64| {
             workload::get(address, None, move |rng| format!("/v1/products/{}", ids::product(rng.gen_range(1..=count))))
         };
+        let plan = self.plan(connections, duration);
+        let database = report.database.clone();
+        let mut read = async |what: String, rows: u64, make: load::MakeRequest| -> anyhow::Result<()> {
+            let service = self.load(format!("{what}, {rows} rows"), address, plan, 200, make).await?;
+            report.reads.push(ReadRun { what, rows, connections, service });
+            Ok(())
+        };
         let small = self.sizes.products;
-        let service = self.load(address, self.plan(connections, duration), 200, lookup(small)).await?;
-        report.reads.push(ReadRun { what: "GET /v1/products/{id}".into(), rows: small, connections, service });
+        read("GET /v1/products/{id}".into(), small, lookup(small)).await?;
 
         let big = self.sizes.big;
         let base_ms = 1_000_000_000_000; // 2001: before every order the run places
-        eprintln!("{}: seeding {big} products and {big} orders…", report.database);
+        self.progress.note(format!("{database}: seeding {big} products and {big} orders…"));
+        self.progress.doing(format!("seeding {big} products and {big} orders"));
         let seeding = Instant::now();
         grow(small, big, base_ms).await?;
-        eprintln!("{}: seeded in {:.1} s", report.database, seeding.elapsed().as_secs_f64());
-        let service = self.load(address, self.plan(connections, duration), 200, lookup(big)).await?;
-        report.reads.push(ReadRun { what: "GET /v1/products/{id}".into(), rows: big, connections, service });
+        self.progress.note(format!("{database}: seeded in {:.1} s", seeding.elapsed().as_secs_f64()));
+        read("GET /v1/products/{id}".into(), big, lookup(big)).await?;
 
         let whale = Some(self.whale_token.as_str());
         let first = workload::get(address, whale, |_| "/v1/orders?limit=20".to_owned());
-        let service = self.load(address, self.plan(connections, duration), 200, first).await?;
-        report.reads.push(ReadRun { what: "GET /v1/orders, page 1".into(), rows: big, connections, service });
+        read("GET /v1/orders, page 1".into(), big, first).await?;
         use base64::Engine as _;
         let cursor = base64::engine::general_purpose::URL_SAFE_NO_PAD
             .encode(ids::seeded_order(base_ms, 1_000.min(big / 2)).as_bytes());
         let depth = big - 1_000.min(big / 2);
         let deep = workload::get(address, whale, move |_| format!("/v1/orders?limit=20&cursor={cursor}"));
-        let service = self.load(address, self.plan(connections, duration), 200, deep).await?;
-        report.reads.push(ReadRun {
-            what: format!("GET /v1/orders, {depth} orders deep"),
-            rows: big,
-            connections,
-            service,
-        });
-        Ok(())
+        read(format!("GET /v1/orders, {depth} orders deep"), big, deep).await
     }
 }
 

@@ -5,19 +5,19 @@
 use crate::ceiling::Ceiling;
 use crate::ids;
 use crate::load::quantile_ms;
+use crate::pg_bin;
 use crate::workload::{Lines, Mix};
 use anyhow::{Context, bail};
 use sea_orm::sqlx::{self, AssertSqlSafe, Connection, Executor, PgConnection};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
-
-const PG_BIN: &str = "/usr/lib/postgresql/15/bin";
 
 pub struct Postgres {
     admin_url: String,
     name: String,
     pub url: String,
+    pgbench: PathBuf,
 }
 
 /// `url` with its database name replaced by `name`.
@@ -45,19 +45,12 @@ fn host_port(url: &str) -> (String, String) {
     }
 }
 
-fn pg_tool(name: &str) -> String {
-    let path = Path::new(PG_BIN).join(name);
-    if path.exists() { path.display().to_string() } else { name.to_owned() }
-}
-
 /// Starts the machine's PostgreSQL cluster if nothing answers at `url`.
 pub fn ensure_running(url: &str) -> anyhow::Result<()> {
     let (host, port) = host_port(url);
+    let pg_isready = pg_bin::find("pg_isready")?;
     let ready = || {
-        Command::new(pg_tool("pg_isready"))
-            .args(["-q", "-h", &host, "-p", &port])
-            .status()
-            .is_ok_and(|status| status.success())
+        Command::new(&pg_isready).args(["-q", "-h", &host, "-p", &port]).status().is_ok_and(|status| status.success())
     };
     if ready() {
         return Ok(());
@@ -80,11 +73,12 @@ pub fn ensure_running(url: &str) -> anyhow::Result<()> {
 impl Postgres {
     /// Creates a fresh database next to the one `admin_url` names.
     pub async fn create(admin_url: &str) -> anyhow::Result<Self> {
+        let pgbench = pg_bin::find("pgbench")?;
         let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_millis();
         let name = format!("orders_bench_{}_{stamp}", std::process::id());
         let mut admin = PgConnection::connect(admin_url).await.context("cannot connect to PostgreSQL")?;
         admin.execute(AssertSqlSafe(format!("CREATE DATABASE {name}"))).await?;
-        Ok(Self { admin_url: admin_url.to_owned(), url: with_database(admin_url, &name)?, name })
+        Ok(Self { admin_url: admin_url.to_owned(), url: with_database(admin_url, &name)?, name, pgbench })
     }
 
     pub async fn drop_database(&self) -> anyhow::Result<()> {
@@ -185,7 +179,7 @@ impl Postgres {
         std::fs::create_dir_all(&log_dir)?;
         let threads = connections.min(std::thread::available_parallelism().map_or(2, |n| n.get()));
         let seconds = duration.as_secs().max(1);
-        let output = Command::new(pg_tool("pgbench"))
+        let output = Command::new(&self.pgbench)
             .args(["-n", "-M", "prepared", "-l", "--log-prefix"])
             .arg(log_dir.join("tx"))
             .args(["-c", &connections.to_string(), "-j", &threads.to_string(), "-T", &seconds.to_string()])

@@ -213,47 +213,52 @@ impl Report {
                 );
             }
         }
-        s.push_str("\n**Growth: lines per order** (time per line should stay flat)\n\n");
-        s.push_str(
-            "| database | lines | connections | orders/s | lines/s | p50 ms | p99 ms | p50 ms per line | non-201 |\n",
-        );
-        s.push_str("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
-        for db in &self.databases {
-            for run in &db.lines {
-                let _ = writeln!(
-                    s,
-                    "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-                    db.database,
-                    run.lines,
-                    run.connections,
-                    f(run.service.per_s, 0),
-                    f(run.service.per_s * run.lines as f64, 0),
-                    f(run.service.p50_ms, 2),
-                    f(run.service.p99_ms, 2),
-                    f(run.p50_ms_per_line, 3),
-                    run.service.unexpected
-                );
+        // --quick measures no growth.
+        if self.databases.iter().any(|db| !db.lines.is_empty() || !db.reads.is_empty()) {
+            s.push_str("\n**Growth: lines per order** (time per line should stay flat)\n\n");
+            s.push_str(
+                "| database | lines | connections | orders/s | lines/s | p50 ms | p99 ms | p50 ms per line | non-201 |\n",
+            );
+            s.push_str("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+            for db in &self.databases {
+                for run in &db.lines {
+                    let _ = writeln!(
+                        s,
+                        "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                        db.database,
+                        run.lines,
+                        run.connections,
+                        f(run.service.per_s, 0),
+                        f(run.service.per_s * run.lines as f64, 0),
+                        f(run.service.p50_ms, 2),
+                        f(run.service.p99_ms, 2),
+                        f(run.p50_ms_per_line, 3),
+                        run.service.unexpected
+                    );
+                }
             }
-        }
-        s.push_str(
-            "\n**Growth: reads against table size** (keyset pagination and primary-key lookups should stay flat)\n\n",
-        );
-        s.push_str("| database | request | rows in table | connections | requests/s | p50 ms | p99 ms | non-200 |\n");
-        s.push_str("|---|---|---:|---:|---:|---:|---:|---:|\n");
-        for db in &self.databases {
-            for run in &db.reads {
-                let _ = writeln!(
-                    s,
-                    "| {} | {} | {} | {} | {} | {} | {} | {} |",
-                    db.database,
-                    run.what,
-                    run.rows,
-                    run.connections,
-                    f(run.service.per_s, 0),
-                    f(run.service.p50_ms, 2),
-                    f(run.service.p99_ms, 2),
-                    run.service.unexpected
-                );
+            s.push_str(
+                "\n**Growth: reads against table size** (keyset pagination and primary-key lookups should stay flat)\n\n",
+            );
+            s.push_str(
+                "| database | request | rows in table | connections | requests/s | p50 ms | p99 ms | non-200 |\n",
+            );
+            s.push_str("|---|---|---:|---:|---:|---:|---:|---:|\n");
+            for db in &self.databases {
+                for run in &db.reads {
+                    let _ = writeln!(
+                        s,
+                        "| {} | {} | {} | {} | {} | {} | {} | {} |",
+                        db.database,
+                        run.what,
+                        run.rows,
+                        run.connections,
+                        f(run.service.per_s, 0),
+                        f(run.service.p50_ms, 2),
+                        f(run.service.p99_ms, 2),
+                        run.service.unexpected
+                    );
+                }
             }
         }
         if let Some(check) = &self.generator_check {

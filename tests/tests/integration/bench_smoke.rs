@@ -1,6 +1,7 @@
 //! The benchmark's smoke mode end to end: the real server on SQLite (and PostgreSQL when
 //! `ORDERS_TEST_POSTGRES_URL` is set), tiny seeds, about a second per run. It checks
-//! that the benchmark works and writes its results; it never judges a timing.
+//! that the benchmark works and writes its results, charts included; it never judges a
+//! timing.
 //!
 //! Ignored by default (it takes about a minute); .ci/run runs it:
 //! `cargo test -p orders-tests --test integration bench_smoke -- --ignored`.
@@ -35,6 +36,16 @@ fn the_benchmark_runs_end_to_end_in_smoke_mode() {
         for run in database["orders"].as_array().unwrap() {
             assert!(run["service"]["answers"].as_u64().unwrap() > 0, "{run}");
             assert!(run["ceiling"]["orders"].as_u64().unwrap() > 0, "{run}");
+        }
+    }
+    for chart in ["orders", "p99"] {
+        let svg = std::fs::read_to_string(results.path().join(format!("smoke-latest-{chart}.svg"))).expect("a chart");
+        assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"), "{chart}: {svg}");
+        for label in ["SQLite service", "SQLite ceiling", "connections (log scale)"] {
+            assert!(svg.contains(label), "{chart} lacks {label:?}");
+        }
+        if postgres.is_some() {
+            assert!(svg.contains("PostgreSQL ceiling"), "{chart} lacks PostgreSQL's ceiling");
         }
     }
 }
