@@ -118,35 +118,30 @@ fn chart(report: &Report, quantity: &Quantity) -> anyhow::Result<String> {
         let x_axis = x_range.log_scale().with_key_points(connections.clone());
         let x_format = |c: &f64| format!("{c:.0}");
         let y_format = |v: &f64| number(*v);
+        // One body for a linear and a log y axis, whose coordinate types differ.
+        macro_rules! plot {
+            ($builder:expr, $x_axis:expr, $y_axis:expr) => {{
+                let mut chart = $builder.build_cartesian_2d($x_axis, $y_axis)?;
+                chart
+                    .configure_mesh()
+                    .x_desc("connections (log scale)")
+                    .y_desc(quantity.axis)
+                    .x_label_formatter(&x_format)
+                    .y_label_formatter(&y_format)
+                    .light_line_style(TRANSPARENT)
+                    .axis_desc_style((FONT, 16))
+                    .label_style((FONT, 13))
+                    .draw()?;
+                draw_lines(&mut chart, &lines)?;
+            }};
+        }
         if quantity.log_scale {
             let (low, high) = if high > 0.0 { (low / 1.5, high * 1.5) } else { (0.1, 100.0) };
             let y_axis = (low..high).log_scale().with_key_points(one_two_five(low, high));
-            let mut chart = builder.build_cartesian_2d(x_axis, y_axis)?;
-            chart
-                .configure_mesh()
-                .x_desc("connections (log scale)")
-                .y_desc(quantity.axis)
-                .x_label_formatter(&x_format)
-                .y_label_formatter(&y_format)
-                .light_line_style(TRANSPARENT)
-                .axis_desc_style((FONT, 16))
-                .label_style((FONT, 13))
-                .draw()?;
-            draw_lines(&mut chart, &lines)?;
+            plot!(builder, x_axis, y_axis);
         } else {
             let y_range = 0.0..if high > 0.0 { high * 1.1 } else { 1.0 };
-            let mut chart = builder.build_cartesian_2d(x_axis, y_range)?;
-            chart
-                .configure_mesh()
-                .x_desc("connections (log scale)")
-                .y_desc(quantity.axis)
-                .x_label_formatter(&x_format)
-                .y_label_formatter(&y_format)
-                .light_line_style(TRANSPARENT)
-                .axis_desc_style((FONT, 16))
-                .label_style((FONT, 13))
-                .draw()?;
-            draw_lines(&mut chart, &lines)?;
+            plot!(builder, x_axis, y_range);
         }
         draw_legend(&legend, &lines)?;
         root.present()?;

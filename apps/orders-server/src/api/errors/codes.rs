@@ -43,6 +43,20 @@ impl HeaderDoc {
 }
 
 impl Code {
+    /// A row whose answers say the error's own message and carry no header.
+    pub const fn new(status: u16, code: &'static str, doc: &'static str) -> Self {
+        Self { status, code, doc, detail: None, headers: &[] }
+    }
+
+    /// The row, with every answer saying `detail` instead of the error's message.
+    pub const fn hiding_the_cause(self, detail: &'static str) -> Self {
+        Self { detail: Some(detail), ..self }
+    }
+
+    pub const fn with_headers(self, headers: &'static [HeaderDoc]) -> Self {
+        Self { headers, ..self }
+    }
+
     pub fn status_code(&self) -> StatusCode {
         StatusCode::from_u16(self.status).expect("every row has a valid status")
     }
@@ -86,191 +100,122 @@ pub const IDEMPOTENCY_REPLAYED: HeaderDoc = HeaderDoc {
     value: None,
 };
 
-pub static MALFORMED_REQUEST: Code = Code {
-    status: 400,
-    code: "malformed_request",
-    doc: "the body is not well-formed: JSON that does not parse, a form that does not decode, or no body at all.",
-    detail: None,
-    headers: &[],
-};
+pub static MALFORMED_REQUEST: Code = Code::new(
+    400,
+    "malformed_request",
+    "the body is not well-formed: JSON that does not parse, a form that does not decode, or no body at all.",
+);
 
-pub static UNAUTHENTICATED: Code = Code {
-    status: 401,
-    code: "unauthenticated",
-    doc: "the `Authorization: Bearer` token is missing, malformed, expired, or names no user.",
-    detail: None,
-    headers: &[WWW_AUTHENTICATE],
-};
+pub static UNAUTHENTICATED: Code = Code::new(
+    401,
+    "unauthenticated",
+    "the `Authorization: Bearer` token is missing, malformed, expired, or names no user.",
+)
+.with_headers(&[WWW_AUTHENTICATE]);
 
-pub static INVALID_CREDENTIALS: Code = Code {
-    status: 401,
-    code: "invalid_credentials",
-    doc: "the e-mail or the password is wrong (the same answer for both, and it counts towards throttling).",
-    detail: None,
-    headers: &[WWW_AUTHENTICATE],
-};
+pub static INVALID_CREDENTIALS: Code = Code::new(
+    401,
+    "invalid_credentials",
+    "the e-mail or the password is wrong (the same answer for both, and it counts towards throttling).",
+)
+.with_headers(&[WWW_AUTHENTICATE]);
 
-pub static FORBIDDEN: Code =
-    Code { status: 403, code: "forbidden", doc: "only an admin may do this.", detail: None, headers: &[] };
+pub static FORBIDDEN: Code = Code::new(403, "forbidden", "only an admin may do this.");
 
-pub static OTHER_USERS_ORDERS: Code = Code {
-    status: 403,
-    code: "forbidden",
-    doc: "a customer asked for another user's orders with `user_id`.",
-    detail: None,
-    headers: &[],
-};
+pub static OTHER_USERS_ORDERS: Code =
+    Code::new(403, "forbidden", "a customer asked for another user's orders with `user_id`.");
 
-pub static NOT_FOUND: Code =
-    Code { status: 404, code: "not_found", doc: "there is nothing at this path.", detail: None, headers: &[] };
+pub static NOT_FOUND: Code = Code::new(404, "not_found", "there is nothing at this path.");
 
-pub static USER_NOT_FOUND: Code =
-    Code { status: 404, code: "user_not_found", doc: "no user has this id.", detail: None, headers: &[] };
+pub static USER_NOT_FOUND: Code = Code::new(404, "user_not_found", "no user has this id.");
 
-pub static PRODUCT_NOT_FOUND: Code =
-    Code { status: 404, code: "product_not_found", doc: "no product has this id.", detail: None, headers: &[] };
+pub static PRODUCT_NOT_FOUND: Code = Code::new(404, "product_not_found", "no product has this id.");
 
-pub static ORDERED_PRODUCT_NOT_FOUND: Code = Code {
-    status: 404,
-    code: "product_not_found",
-    doc: "a product of the order does not exist; `product_id` (and `detail`) name the first missing one in the \
-          order's line order. Nothing was placed.",
-    detail: None,
-    headers: &[IDEMPOTENCY_REPLAYED],
-};
+pub static ORDERED_PRODUCT_NOT_FOUND: Code = Code::new(
+    404,
+    "product_not_found",
+    "a product of the order does not exist; `product_id` (and `detail`) name the first missing one in the \
+     order's line order. Nothing was placed.",
+)
+.with_headers(&[IDEMPOTENCY_REPLAYED]);
 
-pub static ORDER_NOT_FOUND: Code = Code {
-    status: 404,
-    code: "order_not_found",
-    doc: "no order has this id, or it is another user's (exactly the same answer).",
-    detail: None,
-    headers: &[],
-};
+pub static ORDER_NOT_FOUND: Code =
+    Code::new(404, "order_not_found", "no order has this id, or it is another user's (exactly the same answer).");
 
-pub static METHOD_NOT_ALLOWED: Code = Code {
-    status: 405,
-    code: "method_not_allowed",
-    doc: "this path does not take this method; `Allow` lists those it takes.",
-    detail: None,
-    headers: &[],
-};
+pub static METHOD_NOT_ALLOWED: Code =
+    Code::new(405, "method_not_allowed", "this path does not take this method; `Allow` lists those it takes.");
 
-pub static EMAIL_TAKEN: Code = Code {
-    status: 409,
-    code: "email_taken",
-    doc: "a user with this e-mail address (compared case-insensitively) exists.",
-    detail: None,
-    headers: &[],
-};
+pub static EMAIL_TAKEN: Code =
+    Code::new(409, "email_taken", "a user with this e-mail address (compared case-insensitively) exists.");
 
-pub static SKU_TAKEN: Code =
-    Code { status: 409, code: "sku_taken", doc: "a product with this sku exists.", detail: None, headers: &[] };
+pub static SKU_TAKEN: Code = Code::new(409, "sku_taken", "a product with this sku exists.");
 
-pub static OUT_OF_STOCK: Code = Code {
-    status: 409,
-    code: "out_of_stock",
-    doc: "a line asks for more than is in stock; `product_id`, `requested` and `available` say which and how \
-          many. Nothing was placed.",
-    detail: None,
-    headers: &[IDEMPOTENCY_REPLAYED],
-};
+pub static OUT_OF_STOCK: Code = Code::new(
+    409,
+    "out_of_stock",
+    "a line asks for more than is in stock; `product_id`, `requested` and `available` say which and how \
+     many. Nothing was placed.",
+)
+.with_headers(&[IDEMPOTENCY_REPLAYED]);
 
-pub static IDEMPOTENCY_KEY_IN_USE: Code = Code {
-    status: 409,
-    code: "idempotency_key_in_use",
-    doc: "a request with the same `Idempotency-Key` is still being processed; retry after `Retry-After` seconds.",
-    detail: None,
-    headers: &[RETRY_AFTER_ONE_SECOND],
-};
+pub static IDEMPOTENCY_KEY_IN_USE: Code = Code::new(
+    409,
+    "idempotency_key_in_use",
+    "a request with the same `Idempotency-Key` is still being processed; retry after `Retry-After` seconds.",
+)
+.with_headers(&[RETRY_AFTER_ONE_SECOND]);
 
-pub static ORDER_NOT_CANCELLABLE: Code = Code {
-    status: 409,
-    code: "order_not_cancellable",
-    doc: "the order is already cancelled.",
-    detail: None,
-    headers: &[],
-};
+pub static ORDER_NOT_CANCELLABLE: Code = Code::new(409, "order_not_cancellable", "the order is already cancelled.");
 
-pub static PAYLOAD_TOO_LARGE: Code =
-    Code { status: 413, code: "payload_too_large", doc: "the body is over 64 KiB.", detail: None, headers: &[] };
+pub static PAYLOAD_TOO_LARGE: Code = Code::new(413, "payload_too_large", "the body is over 64 KiB.");
 
-pub static UNSUPPORTED_MEDIA_TYPE: Code = Code {
-    status: 415,
-    code: "unsupported_media_type",
-    doc: "the `Content-Type` is missing or not the one this operation takes.",
-    detail: None,
-    headers: &[],
-};
+pub static UNSUPPORTED_MEDIA_TYPE: Code =
+    Code::new(415, "unsupported_media_type", "the `Content-Type` is missing or not the one this operation takes.");
 
-pub static VALIDATION_FAILED: Code = Code {
-    status: 422,
-    code: "validation_failed",
-    doc: "a value is refused; `errors` names each refused field: a path into the body (`items[0].quantity`), \
-          or the name of a path, query or header parameter. Well-formed JSON of the wrong shape (a missing field, \
-          a string for a number) is refused this way too.",
-    detail: None,
-    headers: &[],
-};
+pub static VALIDATION_FAILED: Code = Code::new(
+    422,
+    "validation_failed",
+    "a value is refused; `errors` names each refused field: a path into the body (`items[0].quantity`), \
+     or the name of a path, query or header parameter. Well-formed JSON of the wrong shape (a missing field, \
+     a string for a number) is refused this way too.",
+);
 
-pub static STOCK_LIMIT: Code = Code {
-    status: 422,
-    code: "validation_failed",
-    doc: "`quantity` would raise the stock past 10^9; nothing changed.",
-    detail: None,
-    headers: &[],
-};
+pub static STOCK_LIMIT: Code =
+    Code::new(422, "validation_failed", "`quantity` would raise the stock past 10^9; nothing changed.");
 
-pub static ORDER_TOO_LARGE: Code = Code {
-    status: 422,
-    code: "validation_failed",
-    doc: "the order's total does not fit in 64-bit cents (`errors` names `items`). Nothing was placed.",
-    detail: None,
-    headers: &[IDEMPOTENCY_REPLAYED],
-};
+pub static ORDER_TOO_LARGE: Code = Code::new(
+    422,
+    "validation_failed",
+    "the order's total does not fit in 64-bit cents (`errors` names `items`). Nothing was placed.",
+)
+.with_headers(&[IDEMPOTENCY_REPLAYED]);
 
-pub static IDEMPOTENCY_KEY_REUSED: Code = Code {
-    status: 422,
-    code: "idempotency_key_reused",
-    doc: "this `Idempotency-Key` was used before with a different body.",
-    detail: None,
-    headers: &[],
-};
+pub static IDEMPOTENCY_KEY_REUSED: Code =
+    Code::new(422, "idempotency_key_reused", "this `Idempotency-Key` was used before with a different body.");
 
-pub static TOO_MANY_ATTEMPTS: Code = Code {
-    status: 429,
-    code: "too_many_attempts",
-    doc: "5 logins for this e-mail failed within 15 minutes; every login for it, even with the right password, \
-          is refused until `Retry-After` seconds have passed.",
-    detail: None,
-    headers: &[HeaderDoc {
-        name: "Retry-After",
-        description: "Seconds until a login for this e-mail is accepted again.",
-        integer: true,
-        required: true,
-        value: None,
-    }],
-};
+pub static TOO_MANY_ATTEMPTS: Code = Code::new(
+    429,
+    "too_many_attempts",
+    "5 logins for this e-mail failed within 15 minutes; every login for it, even with the right password, \
+     is refused until `Retry-After` seconds have passed.",
+)
+.with_headers(&[HeaderDoc {
+    name: "Retry-After",
+    description: "Seconds until a login for this e-mail is accepted again.",
+    integer: true,
+    required: true,
+    value: None,
+}]);
 
-pub static INTERNAL_ERROR: Code = Code {
-    status: 500,
-    code: "internal_error",
-    doc: "the server failed; the cause is logged, not shown.",
-    detail: Some("the server failed to answer; this was logged"),
-    headers: &[],
-};
+pub static INTERNAL_ERROR: Code =
+    Code::new(500, "internal_error", "the server failed; the cause is logged, not shown.")
+        .hiding_the_cause("the server failed to answer; this was logged");
 
-pub static SERVICE_UNAVAILABLE: Code = Code {
-    status: 503,
-    code: "service_unavailable",
-    doc: "the database cannot be reached or is saturated; try again later.",
-    detail: Some("the service cannot reach its database right now; try again shortly"),
-    headers: &[RETRY_AFTER_ONE_SECOND],
-};
+pub static SERVICE_UNAVAILABLE: Code =
+    Code::new(503, "service_unavailable", "the database cannot be reached or is saturated; try again later.")
+        .hiding_the_cause("the service cannot reach its database right now; try again shortly")
+        .with_headers(&[RETRY_AFTER_ONE_SECOND]);
 
-pub static NOT_READY: Code = Code {
-    status: 503,
-    code: "not_ready",
-    doc: "the database does not answer.",
-    detail: Some("the database does not answer"),
-    headers: &[RETRY_AFTER_ONE_SECOND],
-};
+pub static NOT_READY: Code = Code::new(503, "not_ready", "the database does not answer.")
+    .hiding_the_cause("the database does not answer")
+    .with_headers(&[RETRY_AFTER_ONE_SECOND]);

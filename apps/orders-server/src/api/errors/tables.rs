@@ -143,6 +143,12 @@ mod tests {
         BackendError::failed("disk I/O error")
     }
 
+    /// `examples`, and the two ways `backend` can carry the store's failure.
+    fn and_backend<E>(mut examples: Vec<E>, backend: fn(BackendError) -> E) -> Vec<E> {
+        examples.extend([backend(down()), backend(broken())]);
+        examples
+    }
+
     #[test]
     fn every_table_produces_exactly_the_codes_it_lists() {
         let invalid = || Violations::one("items", Invalid::new("an order has 1 to 100 lines"));
@@ -155,82 +161,51 @@ mod tests {
             BodyError::Invalid(invalid()),
         ]);
         produce_exactly_the_listed_codes(vec![NotReady(down())]);
-        produce_exactly_the_listed_codes(vec![
-            CurrentUserError::Unauthenticated,
-            CurrentUserError::Backend(down()),
-            CurrentUserError::Backend(broken()),
-        ]);
-        produce_exactly_the_listed_codes(vec![
-            RegisterError::EmailTaken,
-            RegisterError::Backend(down()),
-            RegisterError::Backend(broken()),
-        ]);
-        produce_exactly_the_listed_codes(vec![
-            AuthenticateError::InvalidCredentials,
-            AuthenticateError::TooManyAttempts { retry_after_seconds: 60 },
-            AuthenticateError::Backend(down()),
-            AuthenticateError::Backend(broken()),
-        ]);
-        produce_exactly_the_listed_codes(vec![
-            UpdateUserError::Forbidden,
-            UpdateUserError::NotFound,
-            UpdateUserError::Backend(down()),
-            UpdateUserError::Backend(broken()),
-        ]);
-        produce_exactly_the_listed_codes(vec![
-            GetProductError::NotFound,
-            GetProductError::Backend(down()),
-            GetProductError::Backend(broken()),
-        ]);
-        produce_exactly_the_listed_codes(vec![
-            CreateProductError::Forbidden,
-            CreateProductError::SkuTaken,
-            CreateProductError::Backend(down()),
-            CreateProductError::Backend(broken()),
-        ]);
-        produce_exactly_the_listed_codes(vec![
-            UpdateProductError::Forbidden,
-            UpdateProductError::NotFound,
-            UpdateProductError::Backend(down()),
-            UpdateProductError::Backend(broken()),
-        ]);
-        produce_exactly_the_listed_codes(vec![
-            RestockError::Forbidden,
-            RestockError::NotFound,
-            RestockError::StockLimit { stock: 999_999_999 },
-            RestockError::Backend(down()),
-            RestockError::Backend(broken()),
-        ]);
+        produce_exactly_the_listed_codes(and_backend(
+            vec![CurrentUserError::Unauthenticated],
+            CurrentUserError::Backend,
+        ));
+        produce_exactly_the_listed_codes(and_backend(vec![RegisterError::EmailTaken], RegisterError::Backend));
+        produce_exactly_the_listed_codes(and_backend(
+            vec![AuthenticateError::InvalidCredentials, AuthenticateError::TooManyAttempts { retry_after_seconds: 60 }],
+            AuthenticateError::Backend,
+        ));
+        produce_exactly_the_listed_codes(and_backend(
+            vec![UpdateUserError::Forbidden, UpdateUserError::NotFound],
+            UpdateUserError::Backend,
+        ));
+        produce_exactly_the_listed_codes(and_backend(vec![GetProductError::NotFound], GetProductError::Backend));
+        produce_exactly_the_listed_codes(and_backend(
+            vec![CreateProductError::Forbidden, CreateProductError::SkuTaken],
+            CreateProductError::Backend,
+        ));
+        produce_exactly_the_listed_codes(and_backend(
+            vec![UpdateProductError::Forbidden, UpdateProductError::NotFound],
+            UpdateProductError::Backend,
+        ));
+        produce_exactly_the_listed_codes(and_backend(
+            vec![RestockError::Forbidden, RestockError::NotFound, RestockError::StockLimit { stock: 999_999_999 }],
+            RestockError::Backend,
+        ));
         let product_id = ProductId::generate();
-        produce_exactly_the_listed_codes(vec![
-            PlaceOrderError::Refused { reason: Refusal::ProductNotFound { product_id }, replayed: false },
-            PlaceOrderError::Refused {
-                reason: Refusal::OutOfStock { product_id, requested: 3, available: 1 },
-                replayed: true,
-            },
-            PlaceOrderError::Refused { reason: Refusal::PriceOverflow(PriceOverflow), replayed: false },
-            PlaceOrderError::IdempotencyKeyReused,
-            PlaceOrderError::IdempotencyKeyInUse,
-            PlaceOrderError::UnknownCustomer,
-            PlaceOrderError::Backend(down()),
-            PlaceOrderError::Backend(broken()),
-        ]);
-        produce_exactly_the_listed_codes(vec![
-            GetOrderError::NotFound,
-            GetOrderError::Backend(down()),
-            GetOrderError::Backend(broken()),
-        ]);
-        produce_exactly_the_listed_codes(vec![
-            ListOrdersError::Forbidden,
-            ListOrdersError::Backend(down()),
-            ListOrdersError::Backend(broken()),
-        ]);
-        produce_exactly_the_listed_codes(vec![
-            CancelOrderError::NotFound,
-            CancelOrderError::NotCancellable,
-            CancelOrderError::Backend(down()),
-            CancelOrderError::Backend(broken()),
-        ]);
+        let out_of_stock = Refusal::OutOfStock { product_id, requested: 3, available: 1 };
+        produce_exactly_the_listed_codes(and_backend(
+            vec![
+                PlaceOrderError::Refused { reason: Refusal::ProductNotFound { product_id }, replayed: false },
+                PlaceOrderError::Refused { reason: out_of_stock, replayed: true },
+                PlaceOrderError::Refused { reason: Refusal::PriceOverflow(PriceOverflow), replayed: false },
+                PlaceOrderError::IdempotencyKeyReused,
+                PlaceOrderError::IdempotencyKeyInUse,
+                PlaceOrderError::UnknownCustomer,
+            ],
+            PlaceOrderError::Backend,
+        ));
+        produce_exactly_the_listed_codes(and_backend(vec![GetOrderError::NotFound], GetOrderError::Backend));
+        produce_exactly_the_listed_codes(and_backend(vec![ListOrdersError::Forbidden], ListOrdersError::Backend));
+        produce_exactly_the_listed_codes(and_backend(
+            vec![CancelOrderError::NotFound, CancelOrderError::NotCancellable],
+            CancelOrderError::Backend,
+        ));
     }
 
     #[test]
