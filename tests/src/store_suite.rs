@@ -7,11 +7,10 @@ use chrono::TimeDelta;
 use orders_adapters::tokens::JwtIssuer;
 use orders_adapters::{Store, StoreOptions};
 use orders_core::domain::{
-    Currency, Email, IdempotencyKey, Limit, Order, OrderId, OrderItems, OrderLine, OrderRequestLine, OrderStatus,
-    PageRequest, Product, ProductChanges, Quantity, Refusal, RequestFingerprint, RestockQuantity, Role, Sku, Tier,
-    User, UserId, pricing,
+    Email, IdempotencyKey, Limit, Order, OrderId, OrderItems, OrderStatus, PageRequest, Product, ProductChanges,
+    Refusal, RequestFingerprint, RestockQuantity, Role, Sku, Tier, User, UserId,
 };
-use orders_core::ports::{AccessChange, Claim, KeyClaim, StockTake};
+use orders_core::ports::{AccessChange, Claim, KeyClaim};
 use orders_core::usecases::{
     Actor, CancelOrderError, CreateProductError, CreateUserError, NewProduct, PlaceOrderError, Registration,
     RestockError, Service,
@@ -45,8 +44,9 @@ macro_rules! store_suite {
             concurrent_requests_with_one_key_place_one_order,
             concurrent_restocks_lose_nothing,
             requests_cancelled_midway_leave_nothing_half_done,
-            a_retry_waits_for_the_request_holding_its_key_and_replays_it,
             keys_older_than_their_lifetime_are_purged_and_then_free,
+            orders_are_priced_with_the_terms_that_hold_when_placed,
+            every_port_answers_within_a_second_while_orders_stream,
         );
     };
     (@cases $factory:path; $attributes:tt; $($case:ident),+ $(,)?) => {
@@ -535,64 +535,54 @@ pub async fn requests_cancelled_midway_leave_nothing_half_done(t: &TestStore) {
     }
 }
 
-/// Opens a unit of work that claims `key` for `user` and places an order of one `p`,
-/// holding it uncommitted for `hold` before committing it.
-pub async fn hold_key(store: Store, user: &User, p: &Product, key: &str, hold: Duration) -> Order {
-    let ports =
-        store.ports(orders_composition::outside_ports(Arc::new(JwtIssuer::with_random_secret(TimeDelta::hours(1)))));
-    let request = items(&[(p, 1)]);
-    let claim = KeyClaim {
-        user: user.id,
-        key: IdempotencyKey::parse(key).unwrap(),
-        fingerprint: RequestFingerprint::of(&request),
-        order_id: OrderId::generate(),
-        at: ports.clock.now(),
-    };
-    let mut unit = ports.orders.begin().await.unwrap();
-    assert_eq!(unit.claim_key(&claim).await.unwrap(), Claim::Claimed);
-    let line = OrderRequestLine { product_id: p.id, quantity: Quantity::new(1).unwrap() };
-    let StockTake::Taken { customer, products: mut taken } = unit.take_stock(user.id, &[line]).await.unwrap() else {
-        panic!("stock was taken")
-    };
-    assert_eq!(&customer, user, "the unit reads the customer as stored");
-    let taken = taken.remove(0);
-    let line_total = pricing::line_total(taken.price.money(), Quantity::new(1).unwrap()).unwrap();
-    let order = Order {
-        id: claim.order_id,
-        user_id: user.id,
-        status: OrderStatus::Placed,
-        currency: Currency::default(),
-        lines: vec![OrderLine {
-            product_id: p.id,
-            sku: taken.sku,
-            name: taken.name,
-            quantity: Quantity::new(1).unwrap(),
-            unit_price: taken.price,
-            line_total,
-        }],
-        totals: pricing::totals([line_total], user.tier).unwrap(),
-        created_at: claim.at,
-        cancelled_at: None,
-    };
-    unit.insert_order(&order).await.unwrap();
-    tokio::time::sleep(hold).await;
-    unit.commit().await.unwrap();
-    order
+/// PostgreSQL: holds `p`'s row locked from another connection until `release` is sent,
+/// so that an order of `p` started meanwhile waits inside its placement (holding its
+/// idempotency key, if it has one).
+pub async fn block_product(url: &str, p: &Product) -> tokio::sync::oneshot::Sender<()> {
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait, LockType, Query};
+    use sea_orm::{ConnectionTrait, Database, TransactionTrait};
+    let (release, released) = tokio::sync::oneshot::channel();
+    let (locked, is_locked) = tokio::sync::oneshot::channel();
+    let (url, id) = (url.to_owned(), p.id.as_uuid());
+    tokio::spawn(async move {
+        let other = Database::connect(&url).await.unwrap();
+        let blocker = other.begin().await.unwrap();
+        let lock = Query::select()
+            .column(Alias::new("stock"))
+            .from(Alias::new("products"))
+            .and_where(Expr::col(Alias::new("id")).eq(id))
+            .lock(LockType::Update)
+            .to_owned();
+        blocker.query_one(&lock).await.unwrap();
+        let _ = locked.send(());
+        let _ = released.await;
+        blocker.rollback().await.unwrap();
+    });
+    is_locked.await.expect("the product's row is locked");
+    release
 }
 
+/// PostgreSQL: a retry that arrives while the first request holds its key waits for
+/// the first to finish, and answers what it did.
 pub async fn a_retry_waits_for_the_request_holding_its_key_and_replays_it(t: &TestStore) {
     let s = &t.service;
     let ada = customer(s, "ada@example.com", Tier::Standard).await;
     let p = product(s, "P", 100, 10).await;
-    let holder = {
-        let (store, ada, p) = (t.store.clone(), ada.clone(), p.clone());
-        tokio::spawn(async move { hold_key(store, &ada, &p, "k", Duration::from_millis(300)).await })
+    let release = block_product(&t.url, &p).await;
+    let first = {
+        let (s, ada, request) = (s.clone(), ada.clone(), items(&[(&p, 1)]));
+        tokio::spawn(async move { s.place_order(ada.id, &request, key("k")).await })
     };
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    let retry = s.place_order(ada.id, &items(&[(&p, 1)]), key("k")).await.unwrap();
-    let first = holder.await.unwrap();
-    assert!(retry.replayed);
-    assert_eq!(retry.order, first);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let retry = {
+        let (s, ada, request) = (s.clone(), ada.clone(), items(&[(&p, 1)]));
+        tokio::spawn(async move { s.place_order(ada.id, &request, key("k")).await })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let _ = release.send(());
+    let (first, retry) = (first.await.unwrap().unwrap(), retry.await.unwrap().unwrap());
+    assert!(!first.replayed && retry.replayed);
+    assert_eq!(retry.order, first.order);
     assert_eq!(stock_of(s, &p).await, 9);
 }
 
@@ -603,35 +593,35 @@ pub async fn a_key_held_longer_than_the_wait_limit_is_in_use(t: &TestStore) {
     let s = &t.service;
     let ada = customer(s, "ada@example.com", Tier::Standard).await;
     let p = product(s, "P", 100, 10).await;
-    let hold = orders_adapters::sql::KEY_WAIT + Duration::from_secs(1);
-    let holder = {
-        let (store, ada, p) = (t.store.clone(), ada.clone(), p.clone());
-        tokio::spawn(async move { hold_key(store, &ada, &p, "k", hold).await })
+    let release = block_product(&t.url, &p).await;
+    let first = {
+        let (s, ada, request) = (s.clone(), ada.clone(), items(&[(&p, 1)]));
+        tokio::spawn(async move { s.place_order(ada.id, &request, key("k")).await })
     };
     tokio::time::sleep(Duration::from_millis(200)).await;
     let started = Instant::now();
     let retry = s.place_order(ada.id, &items(&[(&p, 1)]), key("k")).await;
     let waited = started.elapsed();
+    let _ = release.send(());
     assert!(matches!(retry, Err(PlaceOrderError::IdempotencyKeyInUse)), "{retry:?}");
-    assert!(waited < hold, "answered after {waited:?}, before the holder finished");
-    holder.await.unwrap();
+    let limit = orders_adapters::sql::KEY_WAIT;
+    assert!(waited >= limit && waited < limit + Duration::from_secs(1), "answered after {waited:?}");
+    assert!(!first.await.unwrap().unwrap().replayed);
     assert_eq!((stock_of(s, &p).await, all_orders(s).await.len()), (9, 1));
 }
 
 /// PostgreSQL: a request stuck behind a lock held elsewhere fails as unavailable once
 /// the statement timeout passes, instead of hanging, and changes nothing.
 pub async fn a_stuck_request_fails_within_the_statement_timeout(t: &TestStore) {
-    use sea_orm::{ConnectionTrait, Database, TransactionTrait};
     let s = &t.service;
     let ada = customer(s, "ada@example.com", Tier::Standard).await;
     let p = product(s, "P", 100, 10).await;
-    let other = Database::connect(&t.url).await.unwrap();
-    let blocker = other.begin().await.unwrap();
-    blocker.execute_unprepared(&format!("SELECT stock FROM products WHERE id = '{}' FOR UPDATE", p.id)).await.unwrap();
+    let release = block_product(&t.url, &p).await;
 
     let started = Instant::now();
     let stuck = s.place_order(ada.id, &items(&[(&p, 1)]), None).await;
     let waited = started.elapsed();
+    let _ = release.send(());
     println!("[{}] an order behind a held row lock: {:?} after {waited:?}", t.kind(), stuck.as_ref().err());
     assert!(
         matches!(stuck, Err(PlaceOrderError::Backend(orders_core::ports::BackendError::Unavailable(_)))),
@@ -639,8 +629,123 @@ pub async fn a_stuck_request_fails_within_the_statement_timeout(t: &TestStore) {
     );
     let limit = orders_adapters::StoreOptions::default().statement_timeout;
     assert!(waited >= limit && waited < limit + Duration::from_secs(2), "failed after {waited:?}");
-    blocker.rollback().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!((stock_of(s, &p).await, all_orders(s).await.len()), (10, 0));
+}
+
+/// The service deciding orders in this process, and another acting on the same data
+/// as another process would (on memory, which no other process shares, the same one).
+async fn elsewhere(t: &TestStore) -> Service {
+    if t.kind() == "memory" {
+        return t.service.clone();
+    }
+    let store = Store::open(&t.url, &StoreOptions::default()).await.expect("a second pool on the same data");
+    crate::stores::service_on(&store)
+}
+
+/// An order is priced with the price and tier that hold when its stock is taken, even
+/// when this process last read others: a change made elsewhere is found and the order
+/// priced again.
+pub async fn orders_are_priced_with_the_terms_that_hold_when_placed(t: &TestStore) {
+    let s = &t.service;
+    let ada = customer(s, "ada@example.com", Tier::Standard).await;
+    let p = product(s, "P", 1_000, 10).await;
+    s.place_order(ada.id, &items(&[(&p, 1)]), None).await.unwrap();
+
+    let other = elsewhere(t).await;
+    let new_price = ProductChanges { name: None, price: Some(orders_core::domain::Price::from_cents(1_500).unwrap()) };
+    other.update_product(&Actor::Operator, p.id, new_price).await.unwrap();
+    let access = AccessChange { tier: Some(Tier::Premium), role: None };
+    other.update_user(&Actor::Operator, ada.id, access).await.unwrap();
+
+    let order = s.place_order(ada.id, &items(&[(&p, 2)]), None).await.unwrap().order;
+    assert_eq!(order.lines[0].unit_price.cents(), 1_500);
+    assert_eq!((order.totals.subtotal.cents(), order.totals.discount.cents()), (3_000, 300));
+    assert_eq!(stock_of(s, &p).await, 7);
+}
+
+/// No call of a port ever waits on a placement in flight for long: while 32 requests
+/// place orders, a call of every other port answers within a second.
+pub async fn every_port_answers_within_a_second_while_orders_stream(t: &TestStore) {
+    let s = &t.service;
+    let ada = customer(s, "ada@example.com", Tier::Standard).await;
+    let p = product(s, "P", 100, 1_000_000).await;
+    let streaming = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let placers: Vec<_> = (0..32)
+        .map(|n| {
+            let (s, ada, request, streaming) = (s.clone(), ada.clone(), items(&[(&p, 1)]), streaming.clone());
+            tokio::spawn(async move {
+                let mut placed = 0;
+                while streaming.load(std::sync::atomic::Ordering::Relaxed) {
+                    let key = (n % 2 == 0).then(|| IdempotencyKey::parse(&format!("k-{n}-{placed}")).unwrap());
+                    s.place_order(ada.id, &request, key).await.unwrap();
+                    placed += 1;
+                }
+                placed
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let ports =
+        t.store.ports(orders_composition::outside_ports(Arc::new(JwtIssuer::with_random_secret(TimeDelta::hours(1)))));
+    let timed = |what: &'static str, took: Duration| {
+        assert!(took < Duration::from_secs(1), "[{}] {what} took {took:?} while orders streamed", t.kind());
+        println!("[{}] {what} answered in {took:?} while orders streamed", t.kind());
+    };
+    let started = Instant::now();
+    ports.users.by_id(ada.id).await.unwrap();
+    timed("UserStore::by_id", started.elapsed());
+    let started = Instant::now();
+    let bob = customer(s, "bob@example.com", Tier::Standard).await;
+    timed("UserStore::insert (with hashing)", started.elapsed());
+    let started = Instant::now();
+    ports.users.change_access(bob.id, AccessChange { tier: Some(Tier::Premium), role: None }).await.unwrap();
+    timed("UserStore::change_access", started.elapsed());
+    let started = Instant::now();
+    let q = product(s, "Q", 100, 10).await;
+    timed("ProductStore::insert", started.elapsed());
+    let started = Instant::now();
+    ports.products.restock(q.id, RestockQuantity::new(5).unwrap(), ports.clock.now()).await.unwrap();
+    timed("ProductStore::restock", started.elapsed());
+    let started = Instant::now();
+    ports.products.list(None, 10).await.unwrap();
+    timed("ProductStore::list", started.elapsed());
+    let started = Instant::now();
+    ports.orders.list(Some(ada.id), None, 10).await.unwrap();
+    timed("OrderStore::list", started.elapsed());
+    let started = Instant::now();
+    let claim = KeyClaim {
+        user: ada.id,
+        key: IdempotencyKey::parse("refused-while-streaming").unwrap(),
+        fingerprint: RequestFingerprint::of(&items(&[(&q, 1)])),
+        order_id: OrderId::generate(),
+        at: ports.clock.now(),
+    };
+    let refusal = Refusal::OutOfStock { product_id: q.id, requested: 100, available: 15 };
+    ports.idempotency.record_refusal(&claim, refusal).await.unwrap();
+    timed("IdempotencyStore::record_refusal", started.elapsed());
+    let started = Instant::now();
+    let email = Email::parse("carol@example.com").unwrap();
+    ports.login_attempts.record_failure(&email, ports.clock.now()).await.unwrap();
+    ports.login_attempts.failures_since(&email, ports.clock.now() - TimeDelta::minutes(1), 5).await.unwrap();
+    ports.login_attempts.clear(&email).await.unwrap();
+    timed("LoginAttempts", started.elapsed());
+    let started = Instant::now();
+    let order = all_orders(s).await.into_iter().next().expect("orders were placed");
+    ports.orders.cancel(&order, ports.clock.now()).await.unwrap();
+    timed("OrderStore::cancel", started.elapsed());
+
+    streaming.store(false, std::sync::atomic::Ordering::Relaxed);
+    let placed: usize = futures_sum(placers).await;
+    assert!(placed > 0);
+}
+
+async fn futures_sum(tasks: Vec<tokio::task::JoinHandle<usize>>) -> usize {
+    let mut sum = 0;
+    for task in tasks {
+        sum += task.await.unwrap();
+    }
+    sum
 }
 
 pub async fn keys_older_than_their_lifetime_are_purged_and_then_free(t: &TestStore) {
@@ -669,4 +774,51 @@ pub async fn keys_older_than_their_lifetime_are_purged_and_then_free(t: &TestSto
     assert!(!reused.replayed, "a purged key is free again");
     let kept = s.place_order(ada.id, &request, key("recent")).await;
     assert!(matches!(kept, Err(PlaceOrderError::Refused { replayed: true, .. })), "{kept:?}");
+}
+
+/// PostgreSQL: every column the order functions' SQL names (as `table.column`, or in an
+/// `INSERT INTO table (...)` list) exists in the migrated schema, and so do the functions.
+pub async fn the_order_functions_name_only_columns_that_exist(t: &TestStore) {
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+    use sea_orm::{ConnectionTrait, Database};
+    const TABLES: [&str; 5] = ["users", "products", "orders", "order_lines", "idempotency_keys"];
+    let sql = orders_adapters::sql::POSTGRES_ORDERS_SQL;
+    let identifier = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let mut named = std::collections::BTreeSet::new();
+    for table in TABLES {
+        for (at, _) in sql.match_indices(&format!("{table}.")) {
+            if sql[..at].chars().next_back().is_some_and(identifier) {
+                continue;
+            }
+            let column: String = sql[at + table.len() + 1..].chars().take_while(|&c| identifier(c)).collect();
+            named.insert((table, column));
+        }
+        for (at, _) in sql.match_indices(&format!("INSERT INTO {table} (")) {
+            let list = &sql[at + table.len() + 14..];
+            let list = &list[..list.find(')').expect("the column list ends")];
+            named.extend(list.split(',').map(|column| (table, column.trim().to_owned())));
+        }
+    }
+    assert!(named.len() > 20, "the scan found only {named:?}");
+    let db = Database::connect(&t.url).await.unwrap();
+    for (table, column) in &named {
+        let exists = Query::select()
+            .expr(Expr::col(Alias::new("column_name")))
+            .from((Alias::new("information_schema"), Alias::new("columns")))
+            .and_where(Expr::col(Alias::new("table_name")).eq(*table))
+            .and_where(Expr::col(Alias::new("column_name")).eq(column.as_str()))
+            .to_owned();
+        assert!(
+            db.query_one(&exists).await.unwrap().is_some(),
+            "{table}.{column}, named in the functions, does not exist"
+        );
+    }
+    for function in ["orders_place", "orders_cancel", "orders_claim_key"] {
+        let exists = Query::select()
+            .expr(Expr::col(Alias::new("proname")))
+            .from((Alias::new("pg_catalog"), Alias::new("pg_proc")))
+            .and_where(Expr::col(Alias::new("proname")).eq(function))
+            .to_owned();
+        assert!(db.query_one(&exists).await.unwrap().is_some(), "function {function} is not installed");
+    }
 }

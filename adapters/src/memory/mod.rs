@@ -1,7 +1,6 @@
 //! An in-memory store implementing every storage port: for tests, demos and
-//! `memory://`. One lock guards all state; a unit of work holds it from `begin` until
-//! it commits or is dropped, and undoes its changes when dropped uncommitted, so units
-//! are serializable and never oversell.
+//! `memory://`. One lock guards all state, and every call does all it does under it,
+//! so calls are serializable and placements never oversell.
 
 mod orders;
 mod state;

@@ -1,22 +1,86 @@
-//! The in-memory [`OrderStore`] and its unit of work, which holds the store's lock and
-//! an undo log.
+//! The in-memory [`OrderStore`]: each placement or cancellation checks and changes
+//! everything under the store's one lock, so it is atomic, and serializable with every
+//! other call.
 
 use super::MemoryStore;
 use super::state::State;
 use async_trait::async_trait;
 use orders_core::domain::{
-    IdempotencyRecord, Order, OrderId, OrderRequestLine, OrderStatus, ProductId, Quantity, RecordedOutcome, Stock,
-    Timestamp, UserId,
+    IdempotencyRecord, Order, OrderContext, OrderId, OrderStatus, ProductId, ProductState, RecordedOutcome, Stock,
+    Tier, Timestamp, UserId,
 };
-use orders_core::ports::{BackendError, Claim, KeyClaim, OrderStore, OrderTx, StockTake, TakenProduct};
+use orders_core::ports::{BackendError, KeyClaim, OrderStore, Placement};
 use std::ops::Bound;
-use tokio::sync::OwnedMutexGuard;
 
 #[async_trait]
 impl OrderStore for MemoryStore {
-    async fn begin(&self) -> Result<Box<dyn OrderTx>, BackendError> {
-        let state = self.state.clone().lock_owned().await;
-        Ok(Box::new(MemoryTx { state, undo: Vec::new() }))
+    async fn context(&self, customer: UserId, products: &[ProductId]) -> Result<OrderContext, BackendError> {
+        Ok(self.state.lock().await.context(customer, products))
+    }
+
+    async fn place<'a>(
+        &self,
+        order: &Order,
+        tier: Tier,
+        claim: Option<&'a KeyClaim>,
+    ) -> Result<Placement, BackendError> {
+        let mut state = self.state.lock().await;
+        if let Some(claim) = claim
+            && let Some(record) = state.recorded(claim)
+        {
+            return Ok(Placement::KeyUsed(record));
+        }
+        let mut left = Vec::with_capacity(order.lines.len());
+        let customer_holds = state.users.get(&order.user_id).is_some_and(|user| user.tier == tier);
+        for line in &order.lines {
+            let holds = state.products.get(&line.product_id).and_then(|p| {
+                let same_terms = p.sku == line.sku && p.name == line.name && p.price == line.unit_price;
+                let stock = Stock::new(p.stock.units() - line.quantity.units()).ok();
+                stock.filter(|_| same_terms)
+            });
+            match holds {
+                Some(stock) => left.push((line.product_id, stock)),
+                None => break,
+            }
+        }
+        if !customer_holds || left.len() != order.lines.len() {
+            let products: Vec<ProductId> = order.lines.iter().map(|line| line.product_id).collect();
+            return Ok(Placement::Stale(state.context(order.user_id, &products)));
+        }
+        for (product, stock) in left {
+            state.products.get_mut(&product).expect("checked above").stock = stock;
+        }
+        if let Some(claim) = claim {
+            let record = IdempotencyRecord {
+                fingerprint: claim.fingerprint.clone(),
+                outcome: RecordedOutcome::Placed(order.id),
+            };
+            state.claim_key(claim, record);
+        }
+        state.orders.insert(order.id, order.clone());
+        Ok(Placement::Placed)
+    }
+
+    async fn cancel(&self, order: &Order, at: Timestamp) -> Result<bool, BackendError> {
+        let mut state = self.state.lock().await;
+        if !state.orders.get(&order.id).is_some_and(|o| o.status == OrderStatus::Placed) {
+            return Ok(false);
+        }
+        let mut returned = Vec::with_capacity(order.lines.len());
+        for line in &order.lines {
+            let product = state.products.get(&line.product_id).ok_or_else(|| {
+                BackendError::failed(format!("product {} of a placed order has vanished", line.product_id))
+            })?;
+            let stock = Stock::new(product.stock.units() + line.quantity.units()).map_err(BackendError::failed)?;
+            returned.push((line.product_id, stock));
+        }
+        for (product, stock) in returned {
+            state.products.get_mut(&product).expect("checked above").stock = stock;
+        }
+        let stored = state.orders.get_mut(&order.id).expect("checked above");
+        stored.status = OrderStatus::Cancelled;
+        stored.cancelled_at = Some(at);
+        Ok(true)
     }
 
     async fn by_id(&self, id: OrderId) -> Result<Option<Order>, BackendError> {
@@ -43,110 +107,26 @@ impl OrderStore for MemoryStore {
     }
 }
 
-/// How to take back one change of an uncommitted unit.
-enum Undo {
-    Stock(ProductId, Stock),
-    Order(OrderId, Option<Order>),
-    Key(UserId, String),
-}
-
-struct MemoryTx {
-    state: OwnedMutexGuard<State>,
-    undo: Vec<Undo>,
-}
-
-impl MemoryTx {
-    fn set_stock(&mut self, product: ProductId, stock: Stock) {
-        if let Some(p) = self.state.products.get_mut(&product) {
-            self.undo.push(Undo::Stock(product, p.stock));
-            p.stock = stock;
-        }
-    }
-}
-
-#[async_trait]
-impl OrderTx for MemoryTx {
-    async fn claim_key(&mut self, claim: &KeyClaim) -> Result<Claim, BackendError> {
-        let record = IdempotencyRecord {
-            fingerprint: claim.fingerprint.clone(),
-            outcome: RecordedOutcome::Placed(claim.order_id),
-        };
-        let answer = self.state.claim_key(claim, record);
-        if answer == Claim::Claimed {
-            self.undo.push(Undo::Key(claim.user, claim.key.as_str().to_owned()));
-        }
-        Ok(answer)
+impl State {
+    /// The customer's tier and those of `products` that exist, stock included.
+    fn context(&self, customer: UserId, products: &[ProductId]) -> OrderContext {
+        let products = products
+            .iter()
+            .filter_map(|id| self.products.get(id))
+            .map(|p| ProductState {
+                id: p.id,
+                sku: p.sku.clone(),
+                name: p.name.clone(),
+                price: p.price,
+                stock: Some(p.stock.units()),
+            })
+            .collect();
+        OrderContext { tier: self.users.get(&customer).map(|user| user.tier), products }
     }
 
-    async fn take_stock(&mut self, customer: UserId, lines: &[OrderRequestLine]) -> Result<StockTake, BackendError> {
-        let Some(customer) = self.state.users.get(&customer).cloned() else {
-            return Ok(StockTake::UnknownCustomer);
-        };
-        let mut taken = Vec::with_capacity(lines.len());
-        for line in lines {
-            let Some(p) = self.state.products.get(&line.product_id) else {
-                return Ok(StockTake::Missing(line.product_id));
-            };
-            let Ok(left) = Stock::new(p.stock.units() - line.quantity.units()) else {
-                return Ok(StockTake::Short { product_id: line.product_id, available: p.stock.units() });
-            };
-            taken.push(TakenProduct { sku: p.sku.clone(), name: p.name.clone(), price: p.price });
-            self.set_stock(line.product_id, left);
-        }
-        Ok(StockTake::Taken { customer, products: taken })
-    }
-
-    async fn insert_order(&mut self, order: &Order) -> Result<(), BackendError> {
-        let previous = self.state.orders.insert(order.id, order.clone());
-        self.undo.push(Undo::Order(order.id, previous));
-        Ok(())
-    }
-
-    async fn mark_cancelled(&mut self, order: OrderId, at: Timestamp) -> Result<bool, BackendError> {
-        let Some(o) = self.state.orders.get_mut(&order).filter(|o| o.status == OrderStatus::Placed) else {
-            return Ok(false);
-        };
-        let previous = o.clone();
-        o.status = OrderStatus::Cancelled;
-        o.cancelled_at = Some(at);
-        self.undo.push(Undo::Order(order, Some(previous)));
-        Ok(true)
-    }
-
-    async fn return_stock(&mut self, product: ProductId, quantity: Quantity) -> Result<(), BackendError> {
-        let Some(p) = self.state.products.get(&product) else {
-            return Err(BackendError::failed(format!("product {product} of a placed order has vanished")));
-        };
-        let stock = Stock::new(p.stock.units() + quantity.units()).map_err(BackendError::failed)?;
-        self.set_stock(product, stock);
-        Ok(())
-    }
-
-    async fn commit(mut self: Box<Self>) -> Result<(), BackendError> {
-        self.undo.clear();
-        Ok(())
-    }
-}
-
-impl Drop for MemoryTx {
-    fn drop(&mut self) {
-        while let Some(undo) = self.undo.pop() {
-            match undo {
-                Undo::Stock(product, stock) => {
-                    if let Some(p) = self.state.products.get_mut(&product) {
-                        p.stock = stock;
-                    }
-                }
-                Undo::Order(id, Some(previous)) => {
-                    self.state.orders.insert(id, previous);
-                }
-                Undo::Order(id, None) => {
-                    self.state.orders.remove(&id);
-                }
-                Undo::Key(user, key) => {
-                    self.state.idempotency_keys.remove(&(user, key));
-                }
-            }
-        }
+    /// What is recorded under `claim`'s key, if anything.
+    fn recorded(&self, claim: &KeyClaim) -> Option<IdempotencyRecord> {
+        let slot = (claim.user, claim.key.as_str().to_owned());
+        self.idempotency_keys.get(&slot).map(|(record, _)| record.clone())
     }
 }

@@ -3,9 +3,10 @@
 //!
 //! SQLite runs in WAL mode with `synchronous=FULL` (an acknowledged order survives a
 //! power cut), a busy timeout, and write transactions begun `IMMEDIATE` so that
-//! concurrent writers queue instead of failing; within one process, writes go through
-//! one writer with group commit ([`sqlite_writer`]). Stock only ever moves through
-//! conditional updates inside transactions: no read-then-write.
+//! concurrent writers queue instead of failing; within one process, orders are written
+//! by one writer thread with group commit ([`sqlite_writer`]), and other writes take
+//! turns with it. Stock only ever moves through conditional updates inside
+//! transactions: no read-then-write.
 
 mod convert;
 mod entities;
@@ -17,22 +18,28 @@ mod orders;
 mod postgres_orders;
 mod products;
 mod sqlite_orders;
+mod sqlite_statements;
 mod sqlite_writer;
+mod terms;
 mod users;
 
+pub use migrations::POSTGRES_ORDERS_SQL;
 pub use orders::KEY_WAIT;
 
 use crate::store_options::StoreOptions;
-use errors::db_error;
+use errors::{db_error, sqlx_error};
 use orders_core::ports::BackendError;
-use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
     SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 use sea_orm_migration::MigratorTrait;
 use sqlite_writer::{AloneTurn, SqliteWriter};
+use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
+use terms::Terms;
 
 /// Default size of the SQLite pool (readers, and writes outside units of work); units
 /// of work write on the writer's own connection.
@@ -56,6 +63,8 @@ pub struct SqlStore {
     /// SQLite: this process's one writer (see [`sqlite_writer`]); `None` on PostgreSQL,
     /// where row locks let many writers work at once.
     sqlite_writer: Option<SqliteWriter>,
+    /// The terms orders are decided on, as last read.
+    terms: Arc<Terms>,
 }
 
 impl SqlStore {
@@ -66,12 +75,12 @@ impl SqlStore {
             options.max_connections.unwrap_or(if sqlite { SQLITE_READERS } else { POSTGRES_CONNECTIONS });
         let db = Database::connect(connect_options(url, options, max_connections)).await.map_err(db_error)?;
         let sqlite_writer = if sqlite {
-            let writer = Database::connect(connect_options(url, options, 1)).await.map_err(db_error)?;
-            Some(SqliteWriter::start(writer.get_sqlite_connection_pool().clone()))
+            let file = SqliteConnectOptions::from_str(url).map_err(sqlx_error)?.get_filename().to_owned();
+            Some(SqliteWriter::start(&file, options.acquire_timeout)?)
         } else {
             None
         };
-        Ok(Self { db, sqlite_writer })
+        Ok(Self { db, sqlite_writer, terms: Arc::default() })
     }
 
     /// Applies pending migrations in one transaction, however long they take; concurrent

@@ -1,19 +1,16 @@
-//! [`OrderStore`] on SQL, and its unit of work: one database transaction in which
-//! stock moves only through conditional `UPDATE`s.
+//! [`OrderStore`] on SQL. Orders are decided on terms kept in [`super::terms`] (read
+//! once when missing); placing and cancelling run as one function call on PostgreSQL
+//! ([`super::postgres_orders`]) and as one unit on SQLite's writer
+//! ([`super::sqlite_orders`]), which check those terms again and take the stock.
 
-use super::SqlStore;
-use super::convert;
-use super::entities::{idempotency_key, order, order_line};
-use super::errors::{POSTGRES_LOCK_TIMEOUT, database_code, db_error, sqlx_error};
-use super::postgres_orders::PostgresTx;
-use super::sqlite_orders::SqliteTx;
+use super::entities::{order, order_line, product, user};
+use super::errors::db_error;
+use super::{SqlStore, convert, postgres_orders, sqlite_orders};
 use async_trait::async_trait;
-use orders_core::domain::{Order, OrderId, UserId};
-use orders_core::ports::{BackendError, Claim, KeyClaim, OrderStore, OrderTx};
+use orders_core::domain::{Order, OrderContext, OrderId, ProductId, Tier, Timestamp, UserId};
+use orders_core::ports::{BackendError, KeyClaim, OrderStore, Placement};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TryInsertResult,
-};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::collections::HashMap;
 use std::time::Duration;
 use uuid::Uuid;
@@ -24,12 +21,46 @@ pub const KEY_WAIT: Duration = Duration::from_secs(2);
 
 #[async_trait]
 impl OrderStore for SqlStore {
-    async fn begin(&self) -> Result<Box<dyn OrderTx>, BackendError> {
-        if let Some(writer) = &self.sqlite_writer {
-            return Ok(Box::new(SqliteTx::new(writer.unit_turn().await?, self.db.clone())));
+    async fn context(&self, customer: UserId, products: &[ProductId]) -> Result<OrderContext, BackendError> {
+        if let Some(known) = self.terms.context(customer, products) {
+            return Ok(known);
         }
-        let conn = self.db.get_postgres_connection_pool().acquire().await.map_err(sqlx_error)?;
-        Ok(Box::new(PostgresTx::new(conn)))
+        let tier = user::Entity::find_by_id(customer.as_uuid()).one(&self.db).await.map_err(db_error)?;
+        let rows = product::Entity::find()
+            .filter(product::Column::Id.is_in(products.iter().map(|id| id.as_uuid())))
+            .all(&self.db)
+            .await
+            .map_err(db_error)?;
+        let products = rows
+            .into_iter()
+            .map(|row| convert::product_state(row.id, &row.sku, &row.name, row.price_cents, Some(row.stock)))
+            .collect::<Result<_, _>>()?;
+        let known = OrderContext { tier: tier.map(|row| convert::tier(&row.tier)).transpose()?, products };
+        self.terms.keep(customer, &known);
+        Ok(known)
+    }
+
+    async fn place<'a>(
+        &self,
+        order: &Order,
+        tier: Tier,
+        claim: Option<&'a KeyClaim>,
+    ) -> Result<Placement, BackendError> {
+        let placement = match &self.sqlite_writer {
+            Some(writer) => sqlite_orders::place(writer, order, tier, claim).await?,
+            None => postgres_orders::place(&self.db, order, tier, claim).await?,
+        };
+        if let Placement::Stale(now) = &placement {
+            self.terms.keep(order.user_id, now);
+        }
+        Ok(placement)
+    }
+
+    async fn cancel(&self, order: &Order, at: Timestamp) -> Result<bool, BackendError> {
+        match &self.sqlite_writer {
+            Some(writer) => sqlite_orders::cancel(writer, order, at).await,
+            None => postgres_orders::cancel(&self.db, order, at).await,
+        }
     }
 
     async fn by_id(&self, id: OrderId) -> Result<Option<Order>, BackendError> {
@@ -101,51 +132,4 @@ impl OrderStore for SqlStore {
             })
             .collect()
     }
-}
-
-/// Inserts `row` under `claim`'s key unless the key exists; then reads what is there.
-/// On PostgreSQL, while another transaction holds the key uncommitted the insert waits
-/// for its outcome, up to [`KEY_WAIT`]; after that the key is reported in use.
-pub(super) async fn claim_key(
-    conn: &impl ConnectionTrait,
-    claim: &KeyClaim,
-    row: idempotency_key::ActiveModel,
-) -> Result<Claim, BackendError> {
-    let postgres = conn.get_database_backend() == DbBackend::Postgres;
-    if postgres {
-        conn.execute_unprepared(&format!("SET LOCAL lock_timeout = '{}ms'", KEY_WAIT.as_millis()))
-            .await
-            .map_err(db_error)?;
-    }
-    let inserted = idempotency_key::Entity::insert(row)
-        .on_conflict_do_nothing_on([idempotency_key::Column::UserId, idempotency_key::Column::Key])
-        .exec_without_returning(conn)
-        .await;
-    let inserted = match inserted {
-        Err(error) if database_code(&error).as_deref() == Some(POSTGRES_LOCK_TIMEOUT) => return Ok(Claim::InUse),
-        other => other.map_err(db_error)?,
-    };
-    if postgres {
-        conn.execute_unprepared("SET LOCAL lock_timeout TO DEFAULT").await.map_err(db_error)?;
-    }
-    if matches!(inserted, TryInsertResult::Inserted(n) if n > 0) {
-        return Ok(Claim::Claimed);
-    }
-    recorded_claim(conn, claim).await
-}
-
-/// What is recorded under `claim`'s key, which a unit's insert found taken (and
-/// committed, so any connection can read it).
-pub(super) async fn recorded_claim(conn: &impl ConnectionTrait, claim: &KeyClaim) -> Result<Claim, BackendError> {
-    let existing = idempotency_key::Entity::find_by_id((claim.user.as_uuid(), claim.key.as_str().to_owned()))
-        .one(conn)
-        .await
-        .map_err(db_error)?;
-    existing_claim(existing)
-}
-
-/// The claim a unit's insert found taken, from the row read under its key.
-pub(super) fn existing_claim(row: Option<idempotency_key::Model>) -> Result<Claim, BackendError> {
-    let row = row.ok_or_else(|| BackendError::failed("an idempotency key conflicted but cannot be read"))?;
-    Ok(Claim::Existing(convert::idempotency_record(row)?))
 }

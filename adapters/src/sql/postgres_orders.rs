@@ -1,285 +1,153 @@
-//! The unit of work on PostgreSQL, in as few round trips as the port allows: `BEGIN`
-//! travels with the first statement and `COMMIT` with the order's rows, so placing an
-//! order without a key is two round trips (pgbench's plain transaction of the same work
-//! takes one per statement).
-//!
-//! Folding statements into one trip needs PostgreSQL's simple query protocol, which has
-//! no parameters and plans every statement it is sent. So the statements of an order
-//! (the customer's row and a conditional decrement per line, then the order row and a
-//! row per line: pgbench's script, plus the customer) are prepared once per connection
-//! (`PREPARE`, by the first unit that finds them missing) and run with `EXECUTE`,
-//! whose arguments are only values whose text their types fix: UUIDs, integers,
-//! timestamps, and the order's status and currency (validated codes). Text that comes from people (idempotency keys) is always bound.
-//! The lines' sku and name are copied inside the database from the product rows this
-//! unit took stock of and holds locked, after checking that they are what the order
-//! was priced with.
+//! Placing and cancelling an order on PostgreSQL: one call each of the functions that
+//! migration m0002 installs (`migrations/postgres_orders.sql`), built with sea-query
+//! and every value bound. In autocommit, one statement is one transaction: the order
+//! is placed (or found stale) and committed in one round trip, and answered only once
+//! committed.
 
 use super::KEY_WAIT;
-use super::convert::{self, CUSTOMER_COLUMNS};
+use super::convert::{self, StoredOutcome};
 use super::entities::idempotency_key;
-use super::errors::{POSTGRES_LOCK_TIMEOUT, db_error, sqlx_error};
-use super::orders::existing_claim;
-use orders_core::domain::{Order, OrderId, OrderRequestLine, ProductId, Quantity, Timestamp, UserId};
-use orders_core::ports::{BackendError, Claim, KeyClaim, OrderTx, StockTake, TakenProduct};
-use sea_orm::sqlx::pool::PoolConnection;
-use sea_orm::sqlx::postgres::PgRow;
-use sea_orm::sqlx::{self, AssertSqlSafe, PgConnection, Postgres, Row};
-use sea_orm::{FromQueryResult, QueryResult};
-use std::collections::HashMap;
-use std::fmt::Write as _;
+use super::errors::{POSTGRES_LOCK_TIMEOUT, database_code, db_error};
+use orders_core::domain::{IdempotencyRecord, Order, OrderContext, RequestFingerprint, Tier, Timestamp};
+use orders_core::ports::{BackendError, Claim, KeyClaim, Placement};
+use sea_orm::sea_query::{Alias, Asterisk, Expr, Func, Query};
+use sea_orm::{ConnectionTrait, FromQueryResult, QueryResult};
 use uuid::Uuid;
 
-pub(super) struct PostgresTx {
-    /// `None` only once dropped.
-    conn: Option<PoolConnection<Postgres>>,
-    /// `BEGIN` has been sent.
-    begun: bool,
-    committed: bool,
-    /// What [`OrderTx::take_stock`] took, by product: the rows this unit holds locked.
-    taken: HashMap<ProductId, TakenProduct>,
-    /// The order [`OrderTx::insert_order`] stored, written with `COMMIT`.
-    pending: Option<Order>,
+/// The functions' names.
+const PLACE: &str = "orders_place";
+const CANCEL: &str = "orders_cancel";
+const CLAIM_KEY: &str = "orders_claim_key";
+
+/// `SELECT * FROM function(args…)`.
+fn call(function: &str, args: Vec<Expr>) -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .column(Asterisk)
+        .from_function(Func::cust(Alias::new(function)).args(args), Alias::new("answer"))
+        .to_owned()
 }
 
-impl PostgresTx {
-    pub(super) fn new(conn: PoolConnection<Postgres>) -> Self {
-        Self { conn: Some(conn), begun: false, committed: false, taken: HashMap::new(), pending: None }
-    }
+fn wait_ms() -> i32 {
+    i32::try_from(KEY_WAIT.as_millis()).expect("the key wait fits in milliseconds as i32")
+}
 
-    fn pooled(&mut self) -> &mut PoolConnection<Postgres> {
-        self.conn.as_mut().expect("the connection is held until the unit is dropped")
-    }
-
-    fn conn(&mut self) -> &mut PgConnection {
-        self.pooled()
-    }
-
-    /// Runs `sql` (simple protocol, no parameters), and returns the rows it produced.
-    /// The unit's first trip begins the transaction and checks that the connection has
-    /// the prepared statements, preparing them if not.
-    async fn simple(&mut self, sql: &str) -> Result<Vec<PgRow>, BackendError> {
-        if self.begun {
-            return self.run(sql.to_owned()).await.map_err(sqlx_error);
+/// Places `order` for a customer of `tier` (see [`OrderStore::place`](orders_core::ports::OrderStore::place)).
+pub(super) async fn place(
+    db: &impl ConnectionTrait,
+    order: &Order,
+    tier: Tier,
+    claim: Option<&KeyClaim>,
+) -> Result<Placement, BackendError> {
+    let lines = &order.lines;
+    let args = vec![
+        Expr::val(order.id.as_uuid()),
+        Expr::val(order.user_id.as_uuid()),
+        Expr::val(tier.as_str()),
+        Expr::val(order.currency.as_str()),
+        Expr::val(order.totals.subtotal.cents()),
+        Expr::val(order.totals.discount.cents()),
+        Expr::val(order.totals.total.cents()),
+        Expr::val(order.created_at),
+        Expr::val(lines.iter().map(|l| l.product_id.as_uuid()).collect::<Vec<_>>()),
+        Expr::val(lines.iter().map(|l| l.quantity.units()).collect::<Vec<_>>()),
+        Expr::val(lines.iter().map(|l| l.sku.as_str().to_owned()).collect::<Vec<_>>()),
+        Expr::val(lines.iter().map(|l| l.name.as_str().to_owned()).collect::<Vec<_>>()),
+        Expr::val(lines.iter().map(|l| l.unit_price.cents()).collect::<Vec<_>>()),
+        Expr::val(lines.iter().map(|l| l.line_total.cents()).collect::<Vec<_>>()),
+        Expr::val(claim.map(|c| c.key.as_str().to_owned())),
+        Expr::val(claim.map(|c| c.fingerprint.as_str().to_owned())),
+        Expr::val(claim.map(|c| convert::millis(c.at))),
+        Expr::val(wait_ms()),
+    ];
+    let rows = match db.query_all(&call(PLACE, args)).await {
+        Err(error) if database_code(&error).as_deref() == Some(POSTGRES_LOCK_TIMEOUT) => {
+            return Ok(Placement::KeyInUse);
         }
-        self.begun = true;
-        match self.run(format!("BEGIN; EXECUTE {PREPARED}; {sql}")).await {
-            Err(error) if has_code(&error, UNDEFINED_PREPARED_STATEMENT) => {
-                let prepared = match self.run(format!("ROLLBACK; {}", prepare())).await {
-                    Ok(_) => self.run(format!("BEGIN; {sql}")).await,
-                    Err(error) => Err(error),
-                };
-                if prepared.is_err() {
-                    // Prepared statements outlive a failed batch: some may now exist
-                    // without the marker, so this connection must not be reused.
-                    self.pooled().close_on_drop();
-                }
-                prepared.map_err(sqlx_error)
-            }
-            other => other.map_err(sqlx_error),
+        other => other.map_err(db_error)?,
+    };
+    placement(&rows)
+}
+
+/// What `orders_place`'s rows say.
+fn placement(rows: &[QueryResult]) -> Result<Placement, BackendError> {
+    let text = |row: &QueryResult, column: &str| row.try_get::<Option<String>>("", column).map_err(db_error);
+    let Some(first) = rows.first() else {
+        return Err(BackendError::failed(format!("{PLACE} answered nothing")));
+    };
+    match text(first, "kind")?.as_deref() {
+        Some("placed") => Ok(Placement::Placed),
+        Some("key_used") => {
+            let fingerprint = text(first, "key_fingerprint")?.unwrap_or_default();
+            let outcome = text(first, "key_outcome")?.unwrap_or_default();
+            let stored = StoredOutcome {
+                outcome: &outcome,
+                order_id: first.try_get("", "key_order_id").map_err(db_error)?,
+                product_id: first.try_get("", "key_product_id").map_err(db_error)?,
+                requested: first.try_get("", "key_requested").map_err(db_error)?,
+                available: first.try_get("", "key_available").map_err(db_error)?,
+            };
+            let record = IdempotencyRecord {
+                fingerprint: RequestFingerprint::from_stored(fingerprint),
+                outcome: stored.read()?,
+            };
+            Ok(Placement::KeyUsed(record))
         }
-    }
-
-    async fn run(&mut self, sql: String) -> Result<Vec<PgRow>, sqlx::Error> {
-        sqlx::raw_sql(AssertSqlSafe(sql)).fetch_all(self.conn()).await
-    }
-}
-
-/// PostgreSQL's SQLSTATE for `EXECUTE` of a statement this session has not prepared.
-const UNDEFINED_PREPARED_STATEMENT: &str = "26000";
-/// Prepared last, so that a connection that has it has the others.
-const PREPARED: &str = "orders_prepared";
-/// The statements of a unit, prepared on a connection that lacks them; the marker last.
-fn prepare() -> String {
-    format!(
-        "\
-    PREPARE take_line(uuid, int8) AS \
-      UPDATE products SET stock = stock - $2 WHERE id = $1 AND stock >= $2 RETURNING id, sku, name, price_cents; \
-    PREPARE insert_order(uuid, uuid, text, text, int8, int8, int8, timestamptz) AS \
-      INSERT INTO orders (id, user_id, status, currency, subtotal_cents, discount_cents, total_cents, created_at, \
-                          cancelled_at) \
-      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL); \
-    PREPARE insert_line(uuid, int4, uuid, int8, int8, int8) AS \
-      INSERT INTO order_lines (order_id, line_no, product_id, sku, name, quantity, unit_price_cents, \
-                               line_total_cents) \
-      SELECT $1, $2, id, sku, name, $4, $5, $6 FROM products WHERE id = $3; \
-    PREPARE customer(uuid) AS SELECT {CUSTOMER_COLUMNS} FROM users WHERE id = $1; \
-    PREPARE {PREPARED} AS SELECT WHERE false"
-    )
-}
-
-fn uuid(id: Uuid) -> String {
-    format!("'{id}'::uuid")
-}
-
-fn timestamp(at: Timestamp) -> String {
-    format!("'{}'::timestamptz", at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true))
-}
-
-#[async_trait::async_trait]
-impl OrderTx for PostgresTx {
-    /// While another unit holds the key uncommitted, the insert waits for its outcome,
-    /// up to [`KEY_WAIT`]; after that the key is reported in use.
-    async fn claim_key(&mut self, claim: &KeyClaim) -> Result<Claim, BackendError> {
-        self.simple(&format!("SET LOCAL lock_timeout = '{}ms'", KEY_WAIT.as_millis())).await?;
-        let inserted = convert::bind_claim(sqlx::query(convert::CLAIM_KEY), claim).fetch_all(self.conn()).await;
-        let inserted = match inserted {
-            Err(error) if has_code(&error, POSTGRES_LOCK_TIMEOUT) => return Ok(Claim::InUse),
-            other => other.map_err(sqlx_error)?,
-        };
-        self.simple("SET LOCAL lock_timeout TO DEFAULT").await?;
-        if !inserted.is_empty() {
-            return Ok(Claim::Claimed);
+        Some("customer") => {
+            let tier = text(first, "tier")?.as_deref().map(convert::tier).transpose()?;
+            let products = rows[1..]
+                .iter()
+                .map(|row| {
+                    let id: Uuid = row.try_get("", "product_id").map_err(db_error)?;
+                    let sku = text(row, "sku")?.unwrap_or_default();
+                    let name = text(row, "name")?.unwrap_or_default();
+                    let price: i64 = row.try_get("", "price_cents").map_err(db_error)?;
+                    let stock: i64 = row.try_get("", "stock").map_err(db_error)?;
+                    convert::product_state(id, &sku, &name, price, Some(stock))
+                })
+                .collect::<Result<_, _>>()?;
+            Ok(Placement::Stale(OrderContext { tier, products }))
         }
-        // Read on this unit's connection: waiting for another from the pool while
-        // holding this one would starve the pool when many retries of one key arrive.
-        let recorded = sqlx::query(
-            "SELECT user_id, key, fingerprint, outcome, order_id, product_id, requested, available, created_at_ms \
-             FROM idempotency_keys WHERE user_id = $1 AND key = $2",
+        other => Err(BackendError::failed(format!("{PLACE} answered {other:?}"))),
+    }
+}
+
+/// Cancels `order` at `at` (see [`OrderStore::cancel`](orders_core::ports::OrderStore::cancel)).
+pub(super) async fn cancel(db: &impl ConnectionTrait, order: &Order, at: Timestamp) -> Result<bool, BackendError> {
+    let statement = Query::select()
+        .expr_as(
+            Func::cust(Alias::new(CANCEL)).args([Expr::val(order.id.as_uuid()), Expr::val(at)]),
+            Alias::new("cancelled"),
         )
-        .bind(claim.user.as_uuid())
-        .bind(claim.key.as_str())
-        .fetch_optional(self.conn())
-        .await
-        .map_err(sqlx_error)?;
-        let recorded = recorded
-            .map(|row| idempotency_key::Model::from_query_result(&QueryResult::from(row), ""))
-            .transpose()
-            .map_err(db_error)?;
-        existing_claim(recorded)
-    }
-
-    /// One trip for the customer and all lines: the customer's row, and a conditional
-    /// decrement per line, in the lines' order, each locking its product's row.
-    async fn take_stock(&mut self, customer: UserId, lines: &[OrderRequestLine]) -> Result<StockTake, BackendError> {
-        let mut sql = format!("EXECUTE customer({})", uuid(customer.as_uuid()));
-        for line in lines {
-            let _ = write!(sql, "; EXECUTE take_line({}, {})", uuid(line.product_id.as_uuid()), line.quantity.units());
-        }
-        let (customer, taken) = convert::stock_take_rows(self.simple(&sql).await?)?;
-        self.taken.extend(taken);
-        let Some(customer) = customer else { return Ok(StockTake::UnknownCustomer) };
-        if let Some(unserved) = lines.iter().find(|l| !self.taken.contains_key(&l.product_id)) {
-            let id = unserved.product_id;
-            let stock = self.simple(&format!("SELECT stock FROM products WHERE id = {}", uuid(id.as_uuid()))).await?;
-            return Ok(match stock.first() {
-                Some(row) => {
-                    // Read after the decrement failed: a restock may have come in
-                    // between, and the answer must still explain the refusal.
-                    let available: i64 = row.try_get(0).map_err(sqlx_error)?;
-                    StockTake::Short { product_id: id, available: available.min(unserved.quantity.units() - 1) }
-                }
-                None => StockTake::Missing(id),
-            });
-        }
-        let products = lines.iter().map(|l| self.taken[&l.product_id].clone()).collect();
-        Ok(StockTake::Taken { customer, products })
-    }
-
-    async fn insert_order(&mut self, order: &Order) -> Result<(), BackendError> {
-        for line in &order.lines {
-            let priced = TakenProduct { sku: line.sku.clone(), name: line.name.clone(), price: line.unit_price };
-            if self.taken.get(&line.product_id) != Some(&priced) {
-                return Err(BackendError::failed(format!(
-                    "order line for product {} is not what this unit took stock of",
-                    line.product_id
-                )));
-            }
-        }
-        self.pending = Some(order.clone());
-        Ok(())
-    }
-
-    async fn mark_cancelled(&mut self, order: OrderId, at: Timestamp) -> Result<bool, BackendError> {
-        let marked = self
-            .simple(&format!(
-                "UPDATE orders SET status = 'cancelled', cancelled_at = {} WHERE id = {} AND status = 'placed' \
-                 RETURNING 1",
-                timestamp(at),
-                uuid(order.as_uuid())
-            ))
-            .await?;
-        Ok(marked.len() == 1)
-    }
-
-    async fn return_stock(&mut self, product: ProductId, quantity: Quantity) -> Result<(), BackendError> {
-        let returned = self
-            .simple(&format!(
-                "UPDATE products SET stock = stock + {} WHERE id = {} RETURNING 1",
-                quantity.units(),
-                uuid(product.as_uuid())
-            ))
-            .await?;
-        if returned.len() != 1 {
-            return Err(BackendError::failed(format!("product {product} of a placed order has vanished")));
-        }
-        Ok(())
-    }
-
-    async fn commit(mut self: Box<Self>) -> Result<(), BackendError> {
-        match self.pending.take() {
-            Some(order) => {
-                let sql = format!("{}; COMMIT", insert_sql(&order));
-                self.simple(&sql).await?;
-            }
-            None if self.begun => {
-                self.simple("COMMIT").await?;
-            }
-            None => {}
-        }
-        self.committed = true;
-        Ok(())
-    }
+        .to_owned();
+    let row = db.query_one(&statement).await.map_err(db_error)?;
+    let row = row.ok_or_else(|| BackendError::failed(format!("{CANCEL} answered nothing")))?;
+    row.try_get("", "cancelled").map_err(db_error)
 }
 
-/// `EXECUTE`s of `insert_order` and `insert_line` for `order`: its row, and its lines
-/// with sku and name copied from the product rows.
-fn insert_sql(order: &Order) -> String {
-    let order_id = uuid(order.id.as_uuid());
-    let mut sql = format!(
-        "EXECUTE insert_order({order_id}, {}, '{}', '{}', {}, {}, {}, {})",
-        uuid(order.user_id.as_uuid()),
-        order.status.as_str(),
-        order.currency.as_str(),
-        order.totals.subtotal.cents(),
-        order.totals.discount.cents(),
-        order.totals.total.cents(),
-        timestamp(order.created_at),
-    );
-    for (line_no, line) in order.lines.iter().enumerate() {
-        let _ = write!(
-            sql,
-            "; EXECUTE insert_line({order_id}, {line_no}, {}, {}, {}, {})",
-            uuid(line.product_id.as_uuid()),
-            line.quantity.units(),
-            line.unit_price.cents(),
-            line.line_total.cents()
-        );
-    }
-    sql
-}
-
-fn has_code(error: &sqlx::Error, code: &str) -> bool {
-    error.as_database_error().and_then(|e| e.code()).as_deref() == Some(code)
-}
-
-impl Drop for PostgresTx {
-    /// Rolls back an uncommitted unit before its connection is reused; a connection
-    /// whose rollback fails (or with no runtime to run it) is closed, which rolls back
-    /// too.
-    fn drop(&mut self) {
-        if self.committed || !self.begun {
-            return;
-        }
-        let Some(mut conn) = self.conn.take() else { return };
-        match tokio::runtime::Handle::try_current() {
-            Ok(runtime) => {
-                runtime.spawn(async move {
-                    if sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await.is_err() {
-                        conn.close_on_drop();
-                    }
-                });
-            }
-            Err(_) => conn.close_on_drop(),
+/// Remembers `row` under its key unless the key is taken: `Claimed`; else what is
+/// recorded under it, or `InUse` while another transaction holds it past [`KEY_WAIT`].
+pub(super) async fn claim_key(db: &impl ConnectionTrait, row: idempotency_key::Model) -> Result<Claim, BackendError> {
+    let args = vec![
+        Expr::val(row.user_id),
+        Expr::val(row.key),
+        Expr::val(row.fingerprint),
+        Expr::val(row.outcome),
+        Expr::val(row.order_id),
+        Expr::val(row.product_id),
+        Expr::val(row.requested),
+        Expr::val(row.available),
+        Expr::val(row.created_at_ms),
+        Expr::val(wait_ms()),
+    ];
+    let taken = match db.query_one(&call(CLAIM_KEY, args)).await {
+        Err(error) if database_code(&error).as_deref() == Some(POSTGRES_LOCK_TIMEOUT) => return Ok(Claim::InUse),
+        other => other.map_err(db_error)?,
+    };
+    match taken {
+        None => Ok(Claim::Claimed),
+        Some(row) => {
+            let model = idempotency_key::Model::from_query_result(&row, "").map_err(db_error)?;
+            Ok(Claim::Existing(convert::idempotency_record(model)?))
         }
     }
 }

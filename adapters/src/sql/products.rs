@@ -81,6 +81,7 @@ impl ProductStore for SqlStore {
             update = update.col_expr(product::Column::PriceCents, Expr::value(price.cents()));
         }
         let updated = update.exec_with_returning(&self.db).await.map_err(db_error)?;
+        self.terms.forget_product(id);
         updated.into_iter().next().map(convert::product).transpose()
     }
 

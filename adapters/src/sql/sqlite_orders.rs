@@ -1,178 +1,259 @@
-//! The unit of work on SQLite, run on the writer's connection inside a savepoint of
-//! the writer's batch (see [`super::sqlite_writer`]), in as few trips to the
-//! connection's thread as the port allows: the opening statements travel with the
-//! first statement, and the order's rows travel with the release of the savepoint.
-//! Stock still moves only through conditional `UPDATE`s.
+//! Placing and cancelling an order on SQLite: what
+//! [`OrderStore::place`](orders_core::ports::OrderStore::place) and `cancel` promise, as
+//! statements built with sea-query from the entities' columns, every value bound, run
+//! as one unit of work on the store's writer ([`super::sqlite_writer`]). The unit holds
+//! SQLite's write lock, so its checks and writes cannot interleave with another's.
 
-use super::convert::{self, CUSTOMER_COLUMNS};
-use super::errors::sqlx_error;
-use super::orders::recorded_claim;
-use super::sqlite_writer::{Step, Turn};
-use orders_core::domain::{Order, OrderId, OrderRequestLine, ProductId, Quantity, Timestamp, UserId};
-use orders_core::ports::{BackendError, Claim, KeyClaim, OrderTx, StockTake};
-use sea_orm::DatabaseConnection;
-use sea_orm::sqlx::query::Query;
-use sea_orm::sqlx::sqlite::SqliteArguments;
-use sea_orm::sqlx::{self, AssertSqlSafe, Sqlite};
+use super::convert::{self, StoredOutcome};
+use super::entities::{idempotency_key, order, order_line, product, user};
+use super::sqlite_statements::{column, execute, query, uuid_column};
+use super::sqlite_writer::SqliteWriter;
+use orders_core::domain::{
+    IdempotencyRecord, Order, OrderContext, OrderStatus, ProductId, RecordedOutcome, RequestFingerprint, Tier,
+    Timestamp, UserId,
+};
+use orders_core::ports::{BackendError, Claim, KeyClaim, Placement};
+use rusqlite::Connection;
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 
-/// After a `wanted(id, quantity)` table of the lines.
-const TAKE_STOCK: &str = "UPDATE products SET stock = stock - wanted.quantity FROM wanted \
-                          WHERE products.id = wanted.id AND products.stock >= wanted.quantity \
-                          RETURNING id, sku, name, price_cents";
-// What changed is read from RETURNING rows: in a batch of statements, sqlx's
-// rows-affected count also counts what the opening statements report.
-const RETURN_STOCK: &str = "UPDATE products SET stock = stock + ?1 WHERE id = ?2 RETURNING 1";
-const MARK_CANCELLED: &str =
-    "UPDATE orders SET status = 'cancelled', cancelled_at = ?1 WHERE id = ?2 AND status = 'placed' RETURNING 1";
-const STOCK_OF: &str = "SELECT stock FROM products WHERE id = ?1";
-pub(super) struct SqliteTx {
-    turn: Turn,
-    /// The store's pool, to read what a taken idempotency key recorded.
-    db: DatabaseConnection,
-    /// The order [`OrderTx::insert_order`] stored, written when the unit commits.
-    pending: Option<Order>,
+/// Places `order` for a customer of `tier`, with `claim`'s key.
+pub(super) async fn place(
+    writer: &SqliteWriter,
+    order: &Order,
+    tier: Tier,
+    claim: Option<&KeyClaim>,
+) -> Result<Placement, BackendError> {
+    let order = order.clone();
+    let key = claim.map(|claim| convert::idempotency_row(claim, &RecordedOutcome::Placed(claim.order_id)));
+    writer.unit(Box::new(move |conn| place_in(conn, &order, tier, key.as_ref()))).await
 }
 
-impl SqliteTx {
-    pub(super) fn new(turn: Turn, db: DatabaseConnection) -> Self {
-        Self { turn, db, pending: None }
-    }
+/// Cancels `order` at `at`: whether it was placed.
+pub(super) async fn cancel(writer: &SqliteWriter, order: &Order, at: Timestamp) -> Result<bool, BackendError> {
+    let order = order.clone();
+    writer.unit(Box::new(move |conn| cancel_in(conn, &order, at))).await
 }
 
-/// A statement of the unit with `opening` before it and `closing` after it.
-fn statement(opening: &str, sql: &str, closing: &str) -> Query<'static, Sqlite, SqliteArguments> {
-    sqlx::query(AssertSqlSafe(format!("{opening}{sql}{closing}")))
+/// Remembers `row` under its key unless the key is taken.
+pub(super) async fn claim_key(writer: &SqliteWriter, row: idempotency_key::Model) -> Result<Claim, BackendError> {
+    writer
+        .unit(Box::new(move |conn| match claim_in(conn, &row)? {
+            None => Ok((Claim::Claimed, true)),
+            Some(record) => Ok((Claim::Existing(record), false)),
+        }))
+        .await
 }
 
-#[async_trait::async_trait]
-impl OrderTx for SqliteTx {
-    async fn claim_key(&mut self, claim: &KeyClaim) -> Result<Claim, BackendError> {
-        let inserted = self
-            .turn
-            .fetch_all(Step::Write, |opening, closing| {
-                convert::bind_claim(statement(opening, convert::CLAIM_KEY, closing), claim)
-            })
-            .await?;
-        if !inserted.is_empty() {
-            return Ok(Claim::Claimed);
+/// The unit of a placement: its answer, and whether to keep what it wrote.
+fn place_in(
+    conn: &Connection,
+    order: &Order,
+    tier: Tier,
+    key: Option<&idempotency_key::Model>,
+) -> Result<(Placement, bool), BackendError> {
+    if let Some(key) = key
+        && let Some(record) = claim_in(conn, key)?
+    {
+        return Ok((Placement::KeyUsed(record), false));
+    }
+    let mut holds = tier_of(conn, order.user_id)? == Some(tier);
+    let mut lines: Vec<_> = order.lines.iter().collect();
+    lines.sort_by_key(|line| line.product_id);
+    for line in lines {
+        if !holds {
+            break;
         }
-        // The key may have been claimed by a unit of the open batch: committing those
-        // first lets the pool read the key, and the caller the order it names.
-        self.turn.commit_earlier_units().await?;
-        recorded_claim(&self.db, claim).await
+        let take = Query::update()
+            .table(product::Entity)
+            .value(product::Column::Stock, Expr::col(product::Column::Stock).sub(line.quantity.units()))
+            .and_where(Expr::col(product::Column::Id).eq(line.product_id.as_uuid()))
+            .and_where(Expr::col(product::Column::Stock).gte(line.quantity.units()))
+            .and_where(Expr::col(product::Column::Sku).eq(line.sku.as_str()))
+            .and_where(Expr::col(product::Column::Name).eq(line.name.as_str()))
+            .and_where(Expr::col(product::Column::PriceCents).eq(line.unit_price.cents()))
+            .to_owned();
+        holds = execute(conn, &take)? == 1;
     }
-
-    /// One trip to the writer's connection: the customer's row, then one statement for
-    /// all lines (SQLite has no row locks, and the unit holds the write lock).
-    async fn take_stock(&mut self, customer: UserId, lines: &[OrderRequestLine]) -> Result<StockTake, BackendError> {
-        let values = vec!["(?, ?)"; lines.len()].join(", ");
-        let sql = format!(
-            "SELECT {CUSTOMER_COLUMNS} FROM users WHERE id = ?; WITH wanted(id, quantity) AS (VALUES {values}) {TAKE_STOCK}"
-        );
-        let rows = self
-            .turn
-            .fetch_all(Step::Write, |opening, closing| {
-                let query = statement(opening, &sql, closing).bind(customer.as_uuid());
-                lines
-                    .iter()
-                    .fold(query, |query, line| query.bind(line.product_id.as_uuid()).bind(line.quantity.units()))
-            })
-            .await?;
-        let (customer, mut taken) = convert::stock_take_rows(rows)?;
-        let Some(customer) = customer else { return Ok(StockTake::UnknownCustomer) };
-        if let Some(unserved) = lines.iter().find(|l| !taken.contains_key(&l.product_id)) {
-            let id = unserved.product_id;
-            let available: Option<i64> = sqlx::query_scalar(STOCK_OF)
-                .bind(id.as_uuid())
-                .fetch_optional(self.turn.conn())
-                .await
-                .map_err(sqlx_error)?;
-            return Ok(
-                available.map_or(StockTake::Missing(id), |available| StockTake::Short { product_id: id, available })
-            );
-        }
-        let products = lines.iter().map(|l| taken.remove(&l.product_id).expect("checked above")).collect();
-        Ok(StockTake::Taken { customer, products })
+    if !holds {
+        let products: Vec<ProductId> = order.lines.iter().map(|line| line.product_id).collect();
+        return Ok((Placement::Stale(context_in(conn, order.user_id, &products)?), false));
     }
-
-    async fn insert_order(&mut self, order: &Order) -> Result<(), BackendError> {
-        self.pending = Some(order.clone());
-        Ok(())
-    }
-
-    async fn mark_cancelled(&mut self, order: OrderId, at: Timestamp) -> Result<bool, BackendError> {
-        let marked = self
-            .turn
-            .fetch_all(Step::Write, |opening, closing| {
-                statement(opening, MARK_CANCELLED, closing).bind(at).bind(order.as_uuid())
-            })
-            .await?;
-        Ok(marked.len() == 1)
-    }
-
-    async fn return_stock(&mut self, product: ProductId, quantity: Quantity) -> Result<(), BackendError> {
-        let returned = self
-            .turn
-            .fetch_all(Step::Write, |opening, closing| {
-                statement(opening, RETURN_STOCK, closing).bind(quantity.units()).bind(product.as_uuid())
-            })
-            .await?;
-        if returned.len() != 1 {
-            return Err(BackendError::failed(format!("product {product} of a placed order has vanished")));
-        }
-        Ok(())
-    }
-
-    async fn commit(mut self: Box<Self>) -> Result<(), BackendError> {
-        if let Some(order) = self.pending.take() {
-            self.turn.fetch_all(Step::Release, |opening, closing| insert_order(opening, &order, closing)).await?;
-        } else if self.turn.started() {
-            self.turn.fetch_all(Step::Release, |_, _| sqlx::query("RELEASE unit")).await?;
-        }
-        let SqliteTx { turn, .. } = *self;
-        turn.released().await
-    }
+    execute(conn, &insert_order(order)?)?;
+    execute(conn, &insert_lines(order)?)?;
+    Ok((Placement::Placed, true))
 }
 
-/// The `INSERT`s of `order` and its lines, between `opening` and `closing`.
-fn insert_order(opening: &str, order: &Order, closing: &str) -> Query<'static, Sqlite, SqliteArguments> {
-    let mut query = statement(opening, &insert_sql(order.lines.len()), closing)
-        .bind(order.id.as_uuid())
-        .bind(order.user_id.as_uuid())
-        .bind(order.status.as_str())
-        .bind(order.currency.as_str())
-        .bind(order.totals.subtotal.cents())
-        .bind(order.totals.discount.cents())
-        .bind(order.totals.total.cents())
-        .bind(order.created_at)
-        .bind(order.cancelled_at);
+/// The unit of a cancellation: whether the order was placed, and whether to keep what
+/// it wrote.
+fn cancel_in(conn: &Connection, order: &Order, at: Timestamp) -> Result<(bool, bool), BackendError> {
+    let mark = Query::update()
+        .table(order::Entity)
+        .value(order::Column::Status, OrderStatus::Cancelled.as_str())
+        .value(order::Column::CancelledAt, at)
+        .and_where(Expr::col(order::Column::Id).eq(order.id.as_uuid()))
+        .and_where(Expr::col(order::Column::Status).eq(OrderStatus::Placed.as_str()))
+        .to_owned();
+    if execute(conn, &mark)? == 0 {
+        return Ok((false, false));
+    }
+    for line in &order.lines {
+        let give_back = Query::update()
+            .table(product::Entity)
+            .value(product::Column::Stock, Expr::col(product::Column::Stock).add(line.quantity.units()))
+            .and_where(Expr::col(product::Column::Id).eq(line.product_id.as_uuid()))
+            .to_owned();
+        if execute(conn, &give_back)? != 1 {
+            return Err(BackendError::failed(format!("product {} of a placed order has vanished", line.product_id)));
+        }
+    }
+    Ok((true, true))
+}
+
+/// Inserts `key` unless its key is taken: then what is recorded under it.
+fn claim_in(conn: &Connection, key: &idempotency_key::Model) -> Result<Option<IdempotencyRecord>, BackendError> {
+    use idempotency_key::Column;
+    let insert = Query::insert()
+        .into_table(idempotency_key::Entity)
+        .columns([
+            Column::UserId,
+            Column::Key,
+            Column::Fingerprint,
+            Column::Outcome,
+            Column::OrderId,
+            Column::ProductId,
+            Column::Requested,
+            Column::Available,
+            Column::CreatedAtMs,
+        ])
+        .values([
+            key.user_id.into(),
+            key.key.clone().into(),
+            key.fingerprint.clone().into(),
+            key.outcome.clone().into(),
+            key.order_id.into(),
+            key.product_id.into(),
+            key.requested.into(),
+            key.available.into(),
+            key.created_at_ms.into(),
+        ])
+        .map_err(BackendError::failed)?
+        .on_conflict(OnConflict::columns([Column::UserId, Column::Key]).do_nothing().to_owned())
+        .to_owned();
+    if execute(conn, &insert)? == 1 {
+        return Ok(None);
+    }
+    let recorded = Query::select()
+        .columns([Column::Fingerprint, Column::Outcome, Column::OrderId, Column::ProductId, Column::Requested])
+        .column(Column::Available)
+        .from(idempotency_key::Entity)
+        .and_where(Expr::col(Column::UserId).eq(key.user_id))
+        .and_where(Expr::col(Column::Key).eq(key.key.as_str()))
+        .to_owned();
+    let records = query(conn, &recorded, |row| {
+        let outcome: String = column(row, 1)?;
+        let ids = |index| -> Result<Option<uuid::Uuid>, BackendError> {
+            let bytes: Option<Vec<u8>> = column(row, index)?;
+            bytes.map(|bytes| uuid::Uuid::from_slice(&bytes).map_err(BackendError::failed)).transpose()
+        };
+        let stored = StoredOutcome {
+            outcome: &outcome,
+            order_id: ids(2)?,
+            product_id: ids(3)?,
+            requested: column(row, 4)?,
+            available: column(row, 5)?,
+        };
+        Ok(IdempotencyRecord {
+            fingerprint: RequestFingerprint::from_stored(column::<String>(row, 0)?),
+            outcome: stored.read()?,
+        })
+    })?;
+    let record = records.into_iter().next();
+    record.ok_or_else(|| BackendError::failed("an idempotency key conflicted but cannot be read")).map(Some)
+}
+
+/// The customer's tier, `None` if there is no such user.
+fn tier_of(conn: &Connection, customer: UserId) -> Result<Option<Tier>, BackendError> {
+    let select = Query::select()
+        .column(user::Column::Tier)
+        .from(user::Entity)
+        .and_where(Expr::col(user::Column::Id).eq(customer.as_uuid()))
+        .to_owned();
+    let tiers = query(conn, &select, |row| convert::tier(&column::<String>(row, 0)?))?;
+    Ok(tiers.into_iter().next())
+}
+
+/// The customer's tier and those of `products` that exist, stock included, as this
+/// unit sees them.
+fn context_in(conn: &Connection, customer: UserId, products: &[ProductId]) -> Result<OrderContext, BackendError> {
+    use product::Column;
+    let select = Query::select()
+        .columns([Column::Id, Column::Sku, Column::Name, Column::PriceCents, Column::Stock])
+        .from(product::Entity)
+        .and_where(Expr::col(Column::Id).is_in(products.iter().map(|id| id.as_uuid())))
+        .to_owned();
+    let products = query(conn, &select, |row| {
+        let (sku, name): (String, String) = (column(row, 1)?, column(row, 2)?);
+        convert::product_state(uuid_column(row, 0)?, &sku, &name, column(row, 3)?, Some(column(row, 4)?))
+    })?;
+    Ok(OrderContext { tier: tier_of(conn, customer)?, products })
+}
+
+fn insert_order(order: &Order) -> Result<sea_orm::sea_query::InsertStatement, BackendError> {
+    use order::Column;
+    Ok(Query::insert()
+        .into_table(order::Entity)
+        .columns([
+            Column::Id,
+            Column::UserId,
+            Column::Status,
+            Column::Currency,
+            Column::SubtotalCents,
+            Column::DiscountCents,
+            Column::TotalCents,
+            Column::CreatedAt,
+            Column::CancelledAt,
+        ])
+        .values([
+            order.id.as_uuid().into(),
+            order.user_id.as_uuid().into(),
+            order.status.as_str().into(),
+            order.currency.as_str().into(),
+            order.totals.subtotal.cents().into(),
+            order.totals.discount.cents().into(),
+            order.totals.total.cents().into(),
+            order.created_at.into(),
+            order.cancelled_at.into(),
+        ])
+        .map_err(BackendError::failed)?
+        .to_owned())
+}
+
+fn insert_lines(order: &Order) -> Result<sea_orm::sea_query::InsertStatement, BackendError> {
+    use order_line::Column;
+    let mut insert = Query::insert();
+    insert.into_table(order_line::Entity).columns([
+        Column::OrderId,
+        Column::LineNo,
+        Column::ProductId,
+        Column::Sku,
+        Column::Name,
+        Column::Quantity,
+        Column::UnitPriceCents,
+        Column::LineTotalCents,
+    ]);
     for (line, line_no) in order.lines.iter().zip(0_i32..) {
-        query = query
-            .bind(order.id.as_uuid())
-            .bind(line_no)
-            .bind(line.product_id.as_uuid())
-            .bind(line.sku.as_str().to_owned())
-            .bind(line.name.as_str().to_owned())
-            .bind(line.quantity.units())
-            .bind(line.unit_price.cents())
-            .bind(line.line_total.cents());
+        insert
+            .values([
+                order.id.as_uuid().into(),
+                line_no.into(),
+                line.product_id.as_uuid().into(),
+                line.sku.as_str().into(),
+                line.name.as_str().into(),
+                line.quantity.units().into(),
+                line.unit_price.cents().into(),
+                line.line_total.cents().into(),
+            ])
+            .map_err(BackendError::failed)?;
     }
-    query
-}
-
-/// `INSERT` of an order and its `lines` lines, as one batch of statements.
-fn insert_sql(lines: usize) -> String {
-    let mut sql = String::with_capacity(400 + lines * 40);
-    sql.push_str(
-        "INSERT INTO orders (id, user_id, status, currency, subtotal_cents, discount_cents, total_cents, created_at, \
-         cancelled_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?); INSERT INTO order_lines (order_id, line_no, product_id, \
-         sku, name, quantity, unit_price_cents, line_total_cents) VALUES ",
-    );
-    for i in 0..lines {
-        if i > 0 {
-            sql.push_str(", ");
-        }
-        sql.push_str("(?, ?, ?, ?, ?, ?, ?, ?)");
-    }
-    sql
+    Ok(insert)
 }

@@ -2,75 +2,103 @@
 //!
 //! SQLite lets one transaction write at a time, and with `synchronous=FULL` every
 //! commit waits for the disk. So this process's units of work (placing and cancelling
-//! orders) take turns on one connection, in arrival order, inside a shared *batch*
-//! transaction: each unit runs inside a savepoint of its own (rolled back alone if the
-//! unit fails or is dropped), and when no unit is waiting for a turn, or the batch is
-//! full, the batch commits once for all of them. A unit's `commit` returns only after
-//! that commit is on disk, so nothing is acknowledged before it is durable; if the
+//! orders) run one after another on one connection, owned by a thread of its own,
+//! inside a shared *batch* transaction: each unit in a savepoint of its own (rolled back
+//! alone if the unit changes nothing, fails or panics), and when no unit is waiting, or
+//! the batch is full, the batch commits once for all of them. A unit runs whole on that
+//! thread: one hand-off in, one answer out, however many statements it runs. Its answer
+//! is sent only once the batch is committed, so nothing is acknowledged before it is
+//! durable, and nothing is answered from writes that might yet be rolled back; if the
 //! commit fails, every unit of the batch gets the error.
 //!
-//! A unit's statements run to the end on a task of their own, so a unit dropped in the
-//! middle of one (its request cancelled) never leaves the batch in a state the writer
-//! does not know: the statement finishes, and the batch goes back to the writer, which
-//! rolls the unit back to its savepoint.
+//! The queue is bounded, and a unit that cannot start within the store's wait limit
+//! (`--pool-timeout-ms`) fails as unavailable rather than wait without end. A panic in
+//! a unit fails that unit alone; should the thread itself die, the next request starts
+//! a new one.
 //!
-//! Writes outside units of work (products, users, keys, login failures, migrations)
-//! take an [`AloneTurn`]: the open batch commits first, and no unit starts until the
-//! write is done, so they never wait behind a stream of orders on SQLite's busy timer.
-//! Other processes on the same file wait through the busy timeout as before.
+//! Writes outside units of work (products, users, keys, login failures, migrations) run
+//! on the store's sqlx pool during an [`AloneTurn`]: the open batch commits first, and
+//! no unit starts until that write is done. Other processes on the same file wait
+//! through SQLite's busy timeout as before.
 
-use super::errors::{shared_sqlx_error, sqlx_error};
+use super::sqlite_statements::sqlite_error;
 use orders_core::ports::BackendError;
-use sea_orm::sqlx::pool::PoolConnection;
-use sea_orm::sqlx::sqlite::SqliteRow;
-use sea_orm::sqlx::{self, Sqlite, SqliteConnection, SqlitePool};
-use std::sync::Arc;
+use rusqlite::Connection;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::Path;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
 
-/// Units of work at most in one batch (committed or not): bounds how long the first
-/// one waits for its commit while later ones run, and how long the write lock is held.
+/// Units of work at most in one batch: bounds how long the first one waits for its
+/// commit while later ones run, and how long the write lock is held.
 const MAX_BATCH: usize = 64;
+/// Requests at most waiting for the writer; more wait to be queued, within the limit.
+const QUEUE: usize = 1024;
+/// How long the writer waits for SQLite's write lock while another process holds it.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The name of the savepoint every unit of work runs in.
-const UNIT: &str = "unit";
+/// A unit's work on the writer's connection: its answer, and whether to keep what it
+/// wrote (`false` rolls its savepoint back: it answers from what it read).
+pub(super) type Work<T> = Box<dyn FnOnce(&Connection) -> Result<(T, bool), BackendError> + Send>;
+
+/// A queued unit, run on the writer's connection (`None`: its wait ran out, so it only
+/// says so).
+type Run = Box<dyn FnOnce(Option<&Connection>) -> Ran + Send>;
+
+/// Tells a unit how its batch ended.
+type Tell = Box<dyn FnOnce(Result<(), BackendError>) + Send>;
 
 /// The handle to this process's writer; cheap to clone.
 #[derive(Clone)]
 pub(super) struct SqliteWriter {
-    requests: mpsc::UnboundedSender<Request>,
+    shared: std::sync::Arc<Shared>,
 }
 
-enum Request {
-    Unit(oneshot::Sender<Result<Turn, BackendError>>),
-    Alone(oneshot::Sender<AloneTurn>),
+struct Shared {
+    /// The file the writer writes, to open a connection when it (re)starts.
+    path: std::path::PathBuf,
+    /// How long a request may wait for its turn.
+    wait: Duration,
+    /// The running writer's queue; replaced when the writer has to be restarted.
+    queue: Mutex<mpsc::Sender<Job>>,
 }
 
-impl SqliteWriter {
-    /// Starts the writer on the current runtime; it writes on connections of `pool`.
-    pub(super) fn start(pool: SqlitePool) -> Self {
-        let (requests, queue) = mpsc::unbounded_channel();
-        tokio::spawn(run(pool, queue));
-        Self { requests }
-    }
-
-    /// This unit of work's turn on the writer's connection, after the units that asked
-    /// before it.
-    pub(super) async fn unit_turn(&self) -> Result<Turn, BackendError> {
-        let (grant, granted) = oneshot::channel();
-        self.requests.send(Request::Unit(grant)).map_err(|_| stopped())?;
-        granted.await.map_err(|_| stopped())?
-    }
-
-    /// The write lock for a write outside units of work, until the turn is dropped.
-    pub(super) async fn alone(&self) -> Result<AloneTurn, BackendError> {
-        let (grant, granted) = oneshot::channel();
-        self.requests.send(Request::Alone(grant)).map_err(|_| stopped())?;
-        granted.await.map_err(|_| stopped())
-    }
+enum Job {
+    Unit {
+        deadline: Instant,
+        turn: std::sync::Arc<Turn>,
+        run: Run,
+    },
+    Alone {
+        deadline: Instant,
+        grant: oneshot::Sender<AloneTurn>,
+    },
+    #[cfg(test)]
+    Crash,
 }
 
-fn stopped() -> BackendError {
-    BackendError::unavailable("the SQLite writer has stopped")
+/// What a unit left the writer to do.
+struct Ran {
+    keep: bool,
+    /// Told the batch's fate once it ends; `None` when the unit was answered already.
+    after_commit: Option<Tell>,
+}
+
+/// Who a queued unit belongs to once its wait is over: the writer, which runs it, or
+/// its requester, which gave up waiting (then it is never run).
+#[derive(Default)]
+struct Turn(AtomicU8);
+
+const QUEUED: u8 = 0;
+const TAKEN: u8 = 1;
+const ABANDONED: u8 = 2;
+
+impl Turn {
+    fn settle(&self, to: u8) -> bool {
+        self.0.compare_exchange(QUEUED, to, Ordering::AcqRel, Ordering::Acquire).is_ok()
+    }
 }
 
 /// Exclusive use of SQLite's write lock within this process while it lives.
@@ -78,233 +106,278 @@ pub(super) struct AloneTurn {
     _done: oneshot::Sender<()>,
 }
 
-/// The writer's loop: grants turns in arrival order, and commits a batch when nobody
-/// is waiting for a turn or it is full.
-async fn run(pool: SqlitePool, mut queue: mpsc::UnboundedReceiver<Request>) {
-    while let Some(first) = queue.recv().await {
-        let mut batch = Batch::default();
-        let mut next = Some(first);
-        while let Some(request) = next.take() {
-            match request {
-                Request::Unit(grant) => batch = lend(&pool, batch, grant).await,
-                Request::Alone(grant) => {
-                    let _ = batch.commit().await;
-                    let (done, finished) = oneshot::channel();
-                    if grant.send(AloneTurn { _done: done }).is_ok() {
-                        let _ = finished.await;
-                    }
+impl SqliteWriter {
+    /// Starts the writer on `path`, giving each request at most `wait` to get its turn.
+    pub(super) fn start(path: &Path, wait: Duration) -> Result<Self, BackendError> {
+        let queue = spawn(path)?;
+        Ok(Self { shared: std::sync::Arc::new(Shared { path: path.to_owned(), wait, queue: Mutex::new(queue) }) })
+    }
+
+    /// Runs `work` as a unit of work, after the units that asked before it, and answers
+    /// once the batch it ran in is committed. A unit that has not started when the wait
+    /// limit passes never runs, and fails as unavailable.
+    pub(super) async fn unit<T: Send + 'static>(&self, work: Work<T>) -> Result<T, BackendError> {
+        let deadline = Instant::now() + self.shared.wait;
+        let turn = std::sync::Arc::new(Turn::default());
+        let (reply, mut answer) = oneshot::channel::<Result<T, BackendError>>();
+        let run = Box::new(move |conn: Option<&Connection>| -> Ran {
+            let Some(conn) = conn else {
+                let _ = reply.send(Err(waited_too_long()));
+                return Ran { keep: false, after_commit: None };
+            };
+            match work(conn) {
+                Ok((value, keep)) => Ran {
+                    keep,
+                    after_commit: Some(Box::new(move |committed: Result<(), BackendError>| {
+                        let _ = reply.send(committed.map(|()| value));
+                    })),
+                },
+                Err(error) => {
+                    let _ = reply.send(Err(error));
+                    Ran { keep: false, after_commit: None }
                 }
             }
-            if batch.units < MAX_BATCH {
-                next = queue.try_recv().ok();
+        });
+        self.send(Job::Unit { deadline, turn: turn.clone(), run }, deadline).await?;
+        let answered = match tokio::time::timeout_at(deadline.into(), &mut answer).await {
+            Ok(answered) => answered,
+            Err(_) if turn.settle(ABANDONED) => return Err(waited_too_long()),
+            Err(_) => answer.await,
+        };
+        answered.unwrap_or_else(|_| Err(BackendError::failed("the SQLite writer failed while running this request")))
+    }
+
+    /// The write lock for a write outside units of work, until the turn is dropped.
+    pub(super) async fn alone(&self) -> Result<AloneTurn, BackendError> {
+        let deadline = Instant::now() + self.shared.wait;
+        let (grant, granted) = oneshot::channel();
+        self.send(Job::Alone { deadline, grant }, deadline).await?;
+        match tokio::time::timeout_at(deadline.into(), granted).await {
+            Ok(Ok(turn)) => Ok(turn),
+            Ok(Err(_)) | Err(_) => Err(waited_too_long()),
+        }
+    }
+
+    /// Queues `job` before `deadline`, starting a new writer if the last one died.
+    async fn send(&self, mut job: Job, deadline: Instant) -> Result<(), BackendError> {
+        for _ in 0..2 {
+            let queue = self.shared.queue.lock().unwrap_or_else(|e| e.into_inner()).clone();
+            match tokio::time::timeout_at(deadline.into(), queue.send(job)).await {
+                Ok(Ok(())) => return Ok(()),
+                Ok(Err(mpsc::error::SendError(returned))) => {
+                    job = returned;
+                    self.restart(&queue)?;
+                }
+                Err(_) => return Err(waited_too_long()),
             }
         }
-        let _ = batch.commit().await;
+        Err(BackendError::unavailable("the SQLite writer keeps stopping"))
+    }
+
+    /// Replaces a writer that stopped (its queue `dead` is closed) with a new one.
+    fn restart(&self, dead: &mpsc::Sender<Job>) -> Result<(), BackendError> {
+        let mut queue = self.shared.queue.lock().unwrap_or_else(|e| e.into_inner());
+        if queue.same_channel(dead) {
+            tracing::error!("the SQLite writer stopped; starting a new one");
+            *queue = spawn(&self.shared.path)?;
+        }
+        Ok(())
     }
 }
 
-/// Lends `batch`'s connection to the unit that asked with `grant` (opening the batch
-/// first if needed), and gets the batch back when the unit ends, rolling the unit back
-/// if it ended uncommitted.
-async fn lend(pool: &SqlitePool, mut batch: Batch, grant: oneshot::Sender<Result<Turn, BackendError>>) -> Batch {
-    if let Err(error) = batch.open(pool).await {
-        let _ = grant.send(Err(error));
-        return batch;
+fn waited_too_long() -> BackendError {
+    BackendError::unavailable("the SQLite writer is saturated: a request waited too long for its turn")
+}
+
+/// Opens the writer's connection and starts its thread; the queue to it.
+fn spawn(path: &Path) -> Result<mpsc::Sender<Job>, BackendError> {
+    let conn = open(path).map_err(sqlite_error)?;
+    let (queue, jobs) = mpsc::channel(QUEUE);
+    std::thread::Builder::new()
+        .name("sqlite-writer".to_owned())
+        .spawn(move || write(&conn, jobs))
+        .map_err(BackendError::failed)?;
+    Ok(queue)
+}
+
+/// A connection with the store's settings: WAL, `synchronous=FULL`, foreign keys.
+fn open(path: &Path) -> rusqlite::Result<Connection> {
+    let conn = Connection::open(path)?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", true)?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(conn)
+}
+
+/// The writer's loop: runs units in arrival order, batch after batch.
+fn write(conn: &Connection, mut jobs: mpsc::Receiver<Job>) {
+    let mut batch = Batch::default();
+    while let Some(first) = jobs.blocking_recv() {
+        let mut next = Some(first);
+        while let Some(job) = next.take() {
+            match job {
+                Job::Unit { deadline, turn, run } => batch.run(conn, deadline, &turn, run),
+                Job::Alone { deadline, grant } => {
+                    batch.commit(conn);
+                    if Instant::now() > deadline {
+                        continue;
+                    }
+                    let (done, finished) = oneshot::channel();
+                    if grant.send(AloneTurn { _done: done }).is_ok() {
+                        let _ = finished.blocking_recv();
+                    }
+                }
+                #[cfg(test)]
+                Job::Crash => panic!("the writer was asked to crash"),
+            }
+            if batch.units < MAX_BATCH {
+                next = jobs.try_recv().ok();
+            }
+        }
+        batch.commit(conn);
     }
-    batch.units += 1;
-    let (back, returned) = oneshot::channel();
-    let turn = Turn { held: Some(Held { batch, back }) };
-    let mut batch = match grant.send(Ok(turn)) {
-        Ok(()) => returned.await.expect("a turn hands its batch back when it ends"),
-        Err(Ok(mut turn)) => turn.held.take().expect("the turn was never used").batch,
-        Err(Err(_)) => unreachable!("the grant was a turn"),
-    };
-    batch.end_unit().await;
-    batch
 }
 
 /// The open batch transaction, and the units waiting for its commit.
 #[derive(Default)]
-pub(super) struct Batch {
-    conn: Option<PoolConnection<Sqlite>>,
-    /// The batch transaction is open (`BEGIN IMMEDIATE` succeeded, no end since).
+struct Batch {
     open: bool,
-    /// The current unit may have a savepoint: set before its first statement is sent,
-    /// cleared once its `RELEASE` succeeded.
-    in_unit: bool,
-    /// Units lent the connection in this batch.
     units: usize,
-    /// Units released into the batch, told once its commit is done.
-    waiters: Vec<oneshot::Sender<Result<(), BackendError>>>,
+    waiting: Vec<Tell>,
 }
 
 impl Batch {
-    pub(super) fn conn(&mut self) -> &mut SqliteConnection {
-        self.conn.as_mut().expect("a batch in use has its connection")
-    }
-
-    /// Takes a connection and begins the batch transaction, unless it is open.
-    async fn open(&mut self, pool: &SqlitePool) -> Result<(), BackendError> {
-        if self.conn.is_none() {
-            self.conn = Some(pool.acquire().await.map_err(sqlx_error)?);
+    /// Runs one unit in a savepoint of the batch (opening the batch if needed), unless
+    /// its deadline passed while it queued.
+    fn run(&mut self, conn: &Connection, deadline: Instant, turn: &Turn, run: Run) {
+        if Instant::now() > deadline || !turn.settle(TAKEN) {
+            run(None);
+            return;
         }
         if !self.open {
-            sqlx::raw_sql("BEGIN IMMEDIATE").execute(self.conn()).await.map_err(sqlx_error)?;
+            if let Err(error) = conn.execute_batch("BEGIN IMMEDIATE") {
+                let error = sqlite_error(error);
+                let ran = run(Some(conn));
+                if let Some(tell) = ran.after_commit {
+                    tell(Err(error));
+                }
+                return;
+            }
             self.open = true;
             self.units = 0;
         }
-        Ok(())
-    }
-
-    /// Rolls back to the savepoint of a unit that ended without releasing it; if even
-    /// that fails, the whole batch is lost.
-    async fn end_unit(&mut self) {
-        if !self.in_unit {
+        self.units += 1;
+        if let Err(error) = conn.execute_batch("SAVEPOINT unit") {
+            self.fail(conn, sqlite_error(error));
             return;
         }
-        self.in_unit = false;
-        let rollback = format!("ROLLBACK TO {UNIT}; RELEASE {UNIT}");
-        if let Err(error) = sqlx::raw_sql(sqlx::AssertSqlSafe(rollback)).execute(self.conn()).await {
-            self.fail(Arc::new(error)).await;
+        let ran = catch_unwind(AssertUnwindSafe(|| run(Some(conn))));
+        let keep = matches!(&ran, Ok(Ran { keep: true, .. }));
+        let end = if keep { "RELEASE unit" } else { "ROLLBACK TO unit; RELEASE unit" };
+        if let Ok(Ran { after_commit: Some(tell), .. }) = ran {
+            self.waiting.push(tell);
+        }
+        if let Err(error) = conn.execute_batch(end) {
+            self.fail(conn, sqlite_error(error));
         }
     }
 
     /// Commits the batch, and tells its units how that went.
-    async fn commit(&mut self) -> Result<(), BackendError> {
-        self.in_unit = false;
+    fn commit(&mut self, conn: &Connection) {
         if !self.open {
-            return Ok(());
+            return;
         }
-        match sqlx::raw_sql("COMMIT").execute(self.conn()).await {
-            Ok(_) => {
+        match conn.execute_batch("COMMIT") {
+            Ok(()) => {
                 self.open = false;
-                for waiter in self.waiters.drain(..) {
-                    let _ = waiter.send(Ok(()));
+                for tell in self.waiting.drain(..) {
+                    tell(Ok(()));
                 }
-                Ok(())
             }
-            Err(error) => {
-                let error = Arc::new(error);
-                self.fail(Arc::clone(&error)).await;
-                Err(shared_sqlx_error(&error))
-            }
+            Err(error) => self.fail(conn, sqlite_error(error)),
         }
     }
 
-    /// Gives up the batch after `error`: rolls back what is left of it, tells every
-    /// unit in it, and closes the connection rather than trust its state.
-    async fn fail(&mut self, error: Arc<sqlx::Error>) {
-        let _ = sqlx::raw_sql("ROLLBACK").execute(self.conn()).await;
-        if let Some(mut conn) = self.conn.take() {
-            conn.close_on_drop();
-        }
+    /// Gives up the batch after `error`: rolls back what is left of it and tells every
+    /// unit in it.
+    fn fail(&mut self, conn: &Connection, error: BackendError) {
+        tracing::error!(cause = %error, "the SQLite writer's batch failed; rolling it back");
+        let _ = conn.execute_batch("ROLLBACK");
         self.open = false;
-        self.in_unit = false;
-        for waiter in self.waiters.drain(..) {
-            let _ = waiter.send(Err(shared_sqlx_error(&error)));
+        let message = error.to_string();
+        for tell in self.waiting.drain(..) {
+            tell(Err(BackendError::unavailable(message.clone())));
         }
     }
 }
 
-/// A unit of work's turn on the writer's connection. Dropping it hands the connection
-/// back to the writer; a unit still open then is rolled back to its savepoint.
-pub(super) struct Turn {
-    /// `None` while a statement runs, and once ended.
-    held: Option<Held>,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-struct Held {
-    batch: Batch,
-    back: oneshot::Sender<Batch>,
-}
+    fn writer() -> (tempfile::TempDir, SqliteWriter) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("writer.db");
+        Connection::open(&path).unwrap().execute_batch("CREATE TABLE t (n INTEGER NOT NULL)").unwrap();
+        (dir, SqliteWriter::start(&path, Duration::from_secs(2)).unwrap())
+    }
 
-/// What a unit's statement does to the unit's savepoint.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) enum Step {
-    /// Runs inside the unit; the first one of a unit also opens its savepoint.
-    Write,
-    /// Ends the unit with `RELEASE`: its writes join the batch.
-    Release,
-}
+    fn insert(n: i64) -> Work<()> {
+        Box::new(move |conn| {
+            conn.execute("INSERT INTO t (n) VALUES (?1)", [n]).map_err(sqlite_error)?;
+            Ok(((), true))
+        })
+    }
 
-impl Turn {
-    /// Runs `query` (the unit's next statement, preceded by `SAVEPOINT` if it is the
-    /// first and followed by `RELEASE` if `step` says so) to the end on a task of its
-    /// own, even if the unit is dropped meanwhile.
-    pub(super) async fn fetch_all(
-        &mut self,
-        step: Step,
-        build: impl FnOnce(&'static str, &'static str) -> sqlx::query::Query<'static, Sqlite, sqlx::sqlite::SqliteArguments>,
-    ) -> Result<Vec<SqliteRow>, BackendError> {
-        let mut held = self.held.take().expect("a unit runs one statement at a time");
-        let opening = if held.batch.in_unit { "" } else { "SAVEPOINT unit; " };
-        let closing = if step == Step::Release { "; RELEASE unit" } else { "" };
-        let query = build(opening, closing);
-        held.batch.in_unit = true;
-        let (reply, replied) = oneshot::channel();
-        tokio::spawn(async move {
-            let rows = query.fetch_all(held.batch.conn()).await;
-            if rows.is_ok() && step == Step::Release {
-                held.batch.in_unit = false;
-            }
-            if let Err((held, _)) = reply.send((held, rows)) {
-                let _ = held.back.send(held.batch);
-            }
+    fn count(dir: &tempfile::TempDir) -> i64 {
+        let conn = Connection::open(dir.path().join("writer.db")).unwrap();
+        conn.query_row("SELECT count(*) FROM t", [], |row| row.get(0)).unwrap()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_unit_that_panics_fails_alone_and_the_others_go_on() {
+        let (dir, writer) = writer();
+        writer.unit(insert(1)).await.unwrap();
+        let panicking: Work<()> = Box::new(|conn| {
+            conn.execute("INSERT INTO t (n) VALUES (2)", []).unwrap();
+            panic!("a bug in a unit of work");
         });
-        let (held, rows) = replied.await.map_err(|_| stopped())?;
-        self.held = Some(held);
-        rows.map_err(sqlx_error)
+        assert!(matches!(writer.unit(panicking).await, Err(BackendError::Failed(_))));
+        writer.unit(insert(3)).await.unwrap();
+        assert_eq!(count(&dir), 2, "the panicking unit's insert was rolled back, the others kept");
     }
 
-    /// Whether the unit has a savepoint to release.
-    pub(super) fn started(&self) -> bool {
-        self.held.as_ref().is_some_and(|held| held.batch.in_unit)
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_writer_that_died_is_replaced_by_the_next_request() {
+        let (dir, writer) = writer();
+        writer.unit(insert(1)).await.unwrap();
+        let queue = writer.shared.queue.lock().unwrap().clone();
+        queue.send(Job::Crash).await.unwrap();
+        tokio::time::timeout(Duration::from_secs(5), queue.closed()).await.expect("the writer's thread died");
+        writer.unit(insert(2)).await.unwrap();
+        assert_eq!(count(&dir), 2);
     }
 
-    /// Ends a unit whose writes joined the batch (or that wrote nothing): finishes when
-    /// the batch is committed, or failed.
-    pub(super) fn released(mut self) -> impl Future<Output = Result<(), BackendError>> {
-        let durable = self.held.as_mut().filter(|held| held.batch.open).map(|held| {
-            let (waiter, committed) = oneshot::channel();
-            held.batch.waiters.push(waiter);
-            committed
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_unit_that_keeps_nothing_leaves_nothing() {
+        let (dir, writer) = writer();
+        let discarded: Work<i64> = Box::new(|conn| {
+            conn.execute("INSERT INTO t (n) VALUES (7)", []).map_err(sqlite_error)?;
+            Ok((7, false))
         });
-        drop(self);
-        async move {
-            match durable {
-                Some(committed) => committed.await.map_err(|_| stopped())?,
-                None => Ok(()),
-            }
-        }
+        assert_eq!(writer.unit(discarded).await.unwrap(), 7);
+        assert_eq!(count(&dir), 0);
     }
 
-    /// Commits every unit released into the batch so far, so that what they wrote can
-    /// be read through other connections. The current unit must not have written
-    /// anything; it goes on outside any transaction, reading only.
-    pub(super) async fn commit_earlier_units(&mut self) -> Result<(), BackendError> {
-        let mut held = self.held.take().expect("a unit runs one statement at a time");
-        let (reply, replied) = oneshot::channel();
-        tokio::spawn(async move {
-            let committed = held.batch.commit().await;
-            if let Err((held, _)) = reply.send((held, committed)) {
-                let _ = held.back.send(held.batch);
-            }
-        });
-        let (held, committed) = replied.await.map_err(|_| stopped())?;
-        self.held = Some(held);
-        committed
-    }
-
-    /// Runs a read on the connection, outside the unit's writes.
-    pub(super) fn conn(&mut self) -> &mut SqliteConnection {
-        self.held.as_mut().expect("a unit runs one statement at a time").batch.conn()
-    }
-}
-
-impl Drop for Turn {
-    fn drop(&mut self) {
-        if let Some(held) = self.held.take() {
-            let _ = held.back.send(held.batch);
-        }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_request_that_cannot_get_its_turn_in_time_is_unavailable() {
+        let (_dir, writer) = writer();
+        let _turn = writer.alone().await.unwrap();
+        let started = Instant::now();
+        let result = writer.unit(insert(1)).await;
+        assert!(matches!(result, Err(BackendError::Unavailable(_))), "{result:?}");
+        assert!(started.elapsed() < Duration::from_secs(4), "it waited {:?}", started.elapsed());
     }
 }

@@ -51,6 +51,7 @@ impl UserStore for SqlStore {
             update = update.col_expr(user::Column::Role, Expr::value(role.as_str()));
         }
         let updated = update.exec_with_returning(&self.db).await.map_err(db_error)?;
+        self.terms.forget_customer(id);
         updated.into_iter().next().map(convert::user).transpose()
     }
 }

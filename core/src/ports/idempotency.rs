@@ -29,8 +29,9 @@ pub enum Claim {
 #[async_trait]
 pub trait IdempotencyStore: Send + Sync {
     /// Remembers that the request under `claim.key` was refused for `refusal` (its
-    /// `order_id` is not used), unless the key is taken: then `Existing` or `InUse`
-    /// as for [`OrderTx::claim_key`](super::OrderTx::claim_key). `Backend` on failure.
+    /// `order_id` is not used): `Claimed`. If the key is taken, nothing changes: then
+    /// `Existing` with what was recorded, or `InUse` while another request holding it
+    /// has not finished within the store's wait limit. `Backend` on failure.
     async fn record_refusal(&self, claim: &KeyClaim, refusal: Refusal) -> Result<Claim, BackendError>;
 
     /// Forgets keys recorded before `cutoff`; returns how many. `Backend` on failure.

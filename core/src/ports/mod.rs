@@ -16,7 +16,7 @@ pub use clock::Clock;
 pub use error::{BackendError, BoxError};
 pub use idempotency::{Claim, IdempotencyStore, KeyClaim};
 pub use login_attempts::LoginAttempts;
-pub use orders::{OrderStore, OrderTx, StockTake, TakenProduct};
+pub use orders::{OrderStore, Placement};
 pub use passwords::PasswordHasher;
 pub use products::{InsertProductError, ProductStore, RestockOutcome};
 pub use tokens::{AccessToken, InvalidToken, TokenIssuer};
@@ -25,6 +25,5 @@ pub use users::{AccessChange, InsertUserError, UserStore};
 #[cfg(any(test, feature = "mocks"))]
 pub use {
     clock::MockClock, idempotency::MockIdempotencyStore, login_attempts::MockLoginAttempts, orders::MockOrderStore,
-    orders::MockOrderTx, passwords::MockPasswordHasher, products::MockProductStore, tokens::MockTokenIssuer,
-    users::MockUserStore,
+    passwords::MockPasswordHasher, products::MockProductStore, tokens::MockTokenIssuer, users::MockUserStore,
 };

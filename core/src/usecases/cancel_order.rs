@@ -1,5 +1,5 @@
 //! Cancelling an order (rule 6): its owner or an admin may, once. Every line's quantity
-//! goes back to stock in the unit of work that marks the order cancelled.
+//! goes back to stock in the same atomic step that marks the order cancelled.
 
 use super::{Actor, Service};
 use crate::domain::{Order, OrderId, OrderStatus};
@@ -28,16 +28,9 @@ impl Service {
             return Err(CancelOrderError::NotCancellable);
         }
         let now = self.ports.clock.now();
-        let mut tx = self.ports.orders.begin().await?;
-        if !tx.mark_cancelled(id, now).await? {
+        if !self.ports.orders.cancel(&order, now).await? {
             return Err(CancelOrderError::NotCancellable);
         }
-        let mut lines: Vec<_> = order.lines.iter().collect();
-        lines.sort_by_key(|line| line.product_id);
-        for line in lines {
-            tx.return_stock(line.product_id, line.quantity).await?;
-        }
-        tx.commit().await?;
         Ok(Order { status: OrderStatus::Cancelled, cancelled_at: Some(now), ..order })
     }
 }
@@ -46,56 +39,43 @@ impl Service {
 mod tests {
     use super::*;
     use crate::domain::{Role, Tier};
-    use crate::ports::MockOrderTx;
     use crate::usecases::test_support::*;
     use mockall::predicate::{always, eq};
 
     #[tokio::test]
-    async fn cancelling_returns_each_lines_stock_once_in_the_unit_that_marks_it() {
+    async fn cancelling_asks_the_store_to_cancel_the_order_as_read_now() {
         let owner = user(Tier::Standard, Role::Customer);
-        let (a, b) = (product("A", 100, 0), product("B", 50, 0));
-        let order = order_of(&owner, &[(b.clone(), 2), (a.clone(), 3)]);
+        let order = order_of(&owner, &[(product("B", 50, 0), 2), (product("A", 100, 0), 3)]);
         let stored = order.clone();
         let mut ports = MockPorts::new();
         ports.orders.expect_by_id().returning(move |_| Ok(Some(stored.clone())));
-        let mut unit = MockOrderTx::new();
-        unit.expect_mark_cancelled().with(eq(order.id), eq(fixed_now())).times(1).returning(|_, _| Ok(true));
-        for (p, q) in [(&a, 3), (&b, 2)] {
-            let quantity = crate::domain::Quantity::new(q).unwrap();
-            unit.expect_return_stock().with(eq(p.id), eq(quantity)).times(1).returning(|_, _| Ok(()));
-        }
-        unit.expect_commit().times(1).returning(|| Ok(()));
-        ports.orders.expect_begin().return_once(move || Ok(Box::new(unit)));
+        ports.orders.expect_cancel().with(eq(order.clone()), eq(fixed_now())).times(1).returning(|_, _| Ok(true));
 
         let cancelled = ports.service().cancel_order(&Actor::User(owner), order.id).await.unwrap();
         assert_eq!((cancelled.status, cancelled.cancelled_at), (OrderStatus::Cancelled, Some(fixed_now())));
     }
 
     #[tokio::test]
-    async fn a_second_cancel_is_refused_and_returns_nothing_to_stock() {
+    async fn a_cancel_that_loses_the_race_is_refused() {
         let owner = user(Tier::Standard, Role::Customer);
         let order = order_of(&owner, &[(product("A", 100, 0), 1)]);
         let stored = order.clone();
         let mut ports = MockPorts::new();
         ports.orders.expect_by_id().returning(move |_| Ok(Some(stored.clone())));
-        let mut unit = MockOrderTx::new();
-        unit.expect_mark_cancelled().returning(|_, _| Ok(false));
-        unit.expect_return_stock().times(0);
-        unit.expect_commit().times(0);
-        ports.orders.expect_begin().return_once(move || Ok(Box::new(unit)));
+        ports.orders.expect_cancel().returning(|_, _| Ok(false));
         let result = ports.service().cancel_order(&Actor::User(owner), order.id).await;
         assert!(matches!(result, Err(CancelOrderError::NotCancellable)));
     }
 
     #[tokio::test]
-    async fn an_order_already_seen_cancelled_is_refused_without_a_unit_of_work() {
+    async fn an_order_already_seen_cancelled_is_refused_without_asking_the_store() {
         let owner = user(Tier::Standard, Role::Customer);
         let mut order = order_of(&owner, &[(product("A", 100, 0), 1)]);
         order.status = OrderStatus::Cancelled;
         let stored = order.clone();
         let mut ports = MockPorts::new();
         ports.orders.expect_by_id().returning(move |_| Ok(Some(stored.clone())));
-        ports.orders.expect_begin().times(0);
+        ports.orders.expect_cancel().times(0);
         let result = ports.service().cancel_order(&Actor::Operator, order.id).await;
         assert!(matches!(result, Err(CancelOrderError::NotCancellable)));
     }
@@ -107,7 +87,7 @@ mod tests {
         let stored = order.clone();
         let mut ports = MockPorts::new();
         ports.orders.expect_by_id().with(always()).returning(move |_| Ok(Some(stored.clone())));
-        ports.orders.expect_begin().times(0);
+        ports.orders.expect_cancel().times(0);
         let stranger = Actor::User(user(Tier::Standard, Role::Customer));
         let result = ports.service().cancel_order(&stranger, order.id).await;
         assert!(matches!(result, Err(CancelOrderError::NotFound)));

@@ -1,19 +1,26 @@
-//! Placing an order: the rules of API.md "Placing an order", in one unit of work.
+//! Placing an order: the rules of the contract's "Placing an order".
 //!
-//! Stock is taken in product-id order with conditional decrements, so
-//! concurrent orders never oversell and never deadlock; the order is stored in the same
-//! unit, and only then is anything committed. With an idempotency key, the key is
-//! claimed in that unit too, so an order never exists without its key or a key without
-//! its order.
+//! Core decides the order from what the store knows of the customer and the products
+//! ([`decide`]), then asks the store to place it, all or nothing, only if what it was
+//! decided on still holds: the customer's tier, each product's terms, enough stock.
+//! When something changed, the store answers with what holds now and core decides
+//! again; so the rules (which product is reported missing or short, pricing, the
+//! discount) live here once, for every store. With an idempotency key, the key is
+//! stored with the order in the same atomic step, so an order never exists without its
+//! key or a key without its order.
 
 use super::Service;
-use crate::domain::pricing::{self, PriceOverflow};
+use crate::domain::placing::{Decision, OrderRequest, decide};
 use crate::domain::{
-    IdempotencyKey, IdempotencyRecord, Order, OrderId, OrderItems, OrderLine, OrderStatus, ProductId, RecordedOutcome,
-    Refusal, RequestFingerprint, UserId,
+    IdempotencyKey, IdempotencyRecord, Order, OrderId, OrderItems, ProductId, RecordedOutcome, Refusal,
+    RequestFingerprint, UserId,
 };
-use crate::ports::{BackendError, Claim, KeyClaim, OrderTx, StockTake, TakenProduct};
-use std::collections::HashMap;
+use crate::ports::{BackendError, Claim, KeyClaim, Placement};
+
+/// How many times an order is decided again after the store found that something it
+/// was decided on changed, before the request fails as unavailable. Prices and tiers
+/// change rarely; stock that runs short ends in a refusal, not another attempt.
+pub const PLACEMENT_ATTEMPTS: usize = 4;
 
 /// A placed order, and whether it was placed by an earlier request with the same key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,135 +53,52 @@ impl PlaceOrderError {
 }
 
 impl Service {
-    /// Places an order for `customer`, priced with their tier as stored when the stock
-    /// is taken (read in the same unit of work, so no separate lookup is needed). With
-    /// `key`, a retry of the same request answers what the first one did and places
-    /// nothing new.
+    /// Places an order for `customer`, priced with their tier as it is when the stock is
+    /// taken. With `key`, a retry of the same request answers what the first one did and
+    /// places nothing new.
     pub async fn place_order(
         &self,
         customer: UserId,
         items: &OrderItems,
         key: Option<IdempotencyKey>,
     ) -> Result<Placed, PlaceOrderError> {
+        let at = self.ports.clock.now();
+        let id = OrderId::generate();
         let claim = key.map(|key| KeyClaim {
             user: customer,
             key,
             fingerprint: RequestFingerprint::of(items),
-            order_id: OrderId::generate(),
-            at: self.ports.clock.now(),
+            order_id: id,
+            at,
         });
-        let mut tx = self.ports.orders.begin().await?;
-        if let Some(claim) = &claim {
-            match tx.claim_key(claim).await? {
-                Claim::Claimed => {}
-                Claim::Existing(record) => {
-                    drop(tx);
-                    return self.replay(claim, record).await;
-                }
-                Claim::InUse => return Err(PlaceOrderError::IdempotencyKeyInUse),
-            }
-        }
-        match self.place_in(tx.as_mut(), customer, items, claim.as_ref()).await? {
-            Ok(order) => {
-                tx.commit().await?;
-                Ok(Placed { order, replayed: false })
-            }
-            Err(failure) => {
-                drop(tx);
-                let refusal = self.explain(items, failure).await?;
-                match &claim {
-                    Some(claim) => self.remember_refusal(claim, refusal).await,
-                    None => Err(PlaceOrderError::refused(refusal)),
-                }
-            }
-        }
-    }
-
-    /// Takes the stock of every line and stores the order, inside `tx`. The inner
-    /// `Err` is why the order cannot be placed; `tx` must then be dropped, as after an
-    /// outer one.
-    async fn place_in(
-        &self,
-        tx: &mut dyn OrderTx,
-        customer: UserId,
-        items: &OrderItems,
-        claim: Option<&KeyClaim>,
-    ) -> Result<Result<Order, Failure>, PlaceOrderError> {
-        let in_order = items.in_product_order();
-        let (customer, products) = match tx.take_stock(customer, &in_order).await? {
-            StockTake::Taken { customer, products } => (customer, products),
-            StockTake::UnknownCustomer => return Err(PlaceOrderError::UnknownCustomer),
-            StockTake::Missing(product_id) => return Ok(Err(Failure::Missing(product_id))),
-            StockTake::Short { product_id, available } => {
-                let requested = in_order.iter().find(|l| l.product_id == product_id).map_or(0, |l| l.quantity.units());
-                return Ok(Err(Failure::Short { product_id, requested, available }));
-            }
-        };
-        if products.len() != in_order.len() {
-            let (taken, asked) = (products.len(), in_order.len());
-            return Err(
-                BackendError::failed(format!("the store took the stock of {taken} lines out of {asked}")).into()
-            );
-        }
-        let mut taken: HashMap<ProductId, TakenProduct> = in_order.iter().map(|l| l.product_id).zip(products).collect();
-        let mut lines = Vec::with_capacity(taken.len());
-        for line in items.lines() {
-            let product = taken.remove(&line.product_id).expect("every line's stock was taken");
-            let line_total = match pricing::line_total(product.price.money(), line.quantity) {
-                Ok(total) => total,
-                Err(overflow) => return Ok(Err(Failure::Overflow(overflow))),
+        let request = OrderRequest { id, customer, items, currency: self.settings.currency, at };
+        let products: Vec<ProductId> = items.lines().iter().map(|line| line.product_id).collect();
+        let mut known = self.ports.orders.context(customer, &products).await?;
+        for _ in 0..PLACEMENT_ATTEMPTS {
+            let (order, tier) = match decide(request, &known) {
+                Decision::Place { order, tier } => (order, tier),
+                Decision::Refuse(refusal) => return self.refuse(claim.as_ref(), refusal).await,
+                Decision::UnknownCustomer => return Err(PlaceOrderError::UnknownCustomer),
             };
-            lines.push(OrderLine {
-                product_id: line.product_id,
-                sku: product.sku,
-                name: product.name,
-                quantity: line.quantity,
-                unit_price: product.price,
-                line_total,
-            });
-        }
-        let totals = match pricing::totals(lines.iter().map(|l| l.line_total), customer.tier) {
-            Ok(totals) => totals,
-            Err(overflow) => return Ok(Err(Failure::Overflow(overflow))),
-        };
-        let order = Order {
-            id: claim.map_or_else(OrderId::generate, |c| c.order_id),
-            user_id: customer.id,
-            status: OrderStatus::Placed,
-            currency: self.settings.currency,
-            lines,
-            totals,
-            created_at: self.ports.clock.now(),
-            cancelled_at: None,
-        };
-        tx.insert_order(&order).await?;
-        Ok(Ok(order))
-    }
-
-    /// The refusal the rules give for `failure`. Rule 1 comes first: if any product of
-    /// the request is missing, the answer names the first missing one in the
-    /// customer's order, even when another line ran short earlier.
-    async fn explain(&self, items: &OrderItems, failure: Failure) -> Result<Refusal, BackendError> {
-        if let Failure::Overflow(overflow) = failure {
-            return Ok(Refusal::PriceOverflow(overflow));
-        }
-        let ids: Vec<ProductId> = items.lines().iter().map(|l| l.product_id).collect();
-        let existing: Vec<ProductId> = self.ports.products.by_ids(&ids).await?.into_iter().map(|p| p.id).collect();
-        if let Some(&product_id) = ids.iter().find(|id| !existing.contains(id)) {
-            return Ok(Refusal::ProductNotFound { product_id });
-        }
-        Ok(match failure {
-            Failure::Missing(product_id) => Refusal::ProductNotFound { product_id },
-            Failure::Short { product_id, requested, available } => {
-                Refusal::OutOfStock { product_id, requested, available }
+            match self.ports.orders.place(&order, tier, claim.as_ref()).await? {
+                Placement::Placed => return Ok(Placed { order, replayed: false }),
+                Placement::Stale(now) => known = now,
+                Placement::KeyUsed(record) => {
+                    return self.replay(claim.as_ref().expect("only a claimed key is used"), record).await;
+                }
+                Placement::KeyInUse => return Err(PlaceOrderError::IdempotencyKeyInUse),
             }
-            Failure::Overflow(overflow) => Refusal::PriceOverflow(overflow),
-        })
+        }
+        let changed =
+            format!("the order's products or customer changed {PLACEMENT_ATTEMPTS} times while it was placed");
+        Err(BackendError::unavailable(changed).into())
     }
 
-    /// Records a refusal under the claimed key, unless a concurrent request under the
-    /// same key recorded its outcome first: then that outcome is the answer.
-    async fn remember_refusal(&self, claim: &KeyClaim, refusal: Refusal) -> Result<Placed, PlaceOrderError> {
+    /// Refuses the request for `refusal`; with a key, remembers the refusal under it,
+    /// unless a concurrent request under the same key recorded its outcome first: then
+    /// that outcome is the answer.
+    async fn refuse(&self, claim: Option<&KeyClaim>, refusal: Refusal) -> Result<Placed, PlaceOrderError> {
+        let Some(claim) = claim else { return Err(PlaceOrderError::refused(refusal)) };
         match self.ports.idempotency.record_refusal(claim, refusal).await? {
             Claim::Claimed => Err(PlaceOrderError::refused(refusal)),
             Claim::Existing(record) => self.replay(claim, record).await,
@@ -197,13 +121,6 @@ impl Service {
             RecordedOutcome::Refused(reason) => Err(PlaceOrderError::Refused { reason, replayed: true }),
         }
     }
-}
-
-/// Why the unit of work stopped, before the rules' precedence is applied.
-enum Failure {
-    Missing(ProductId),
-    Short { product_id: ProductId, requested: i64, available: i64 },
-    Overflow(PriceOverflow),
 }
 
 #[cfg(test)]
