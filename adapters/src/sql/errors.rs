@@ -12,8 +12,6 @@ const SQLITE_BUSY_CODES: [&str; 5] = ["5", "6", "261", "517", "262"];
 /// PostgreSQL SQLSTATEs that mean "try again later": cannot connect now, admin
 /// shutdown, crash shutdown, too many connections, lock timeout, deadlock,
 /// serialization failure, query canceled (statement timeout).
-/// PostgreSQL's SQLSTATE for a lock wait that passed `lock_timeout`.
-pub(crate) const POSTGRES_LOCK_TIMEOUT: &str = "55P03";
 const POSTGRES_RETRYABLE: [&str; 8] = ["57P03", "57P01", "57P02", "53300", "55P03", "40P01", "40001", "57014"];
 
 /// A plain sqlx error (from code below SeaORM) in the ports' terms.

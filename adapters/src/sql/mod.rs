@@ -23,8 +23,8 @@ mod sqlite_writer;
 mod terms;
 mod users;
 
-pub use migrations::POSTGRES_ORDERS_SQL;
 pub use orders::KEY_WAIT;
+pub use postgres_orders::STATEMENTS as POSTGRES_ORDER_STATEMENTS;
 
 use crate::store_options::StoreOptions;
 use errors::{db_error, sqlx_error};

@@ -2,15 +2,13 @@
 //! is never edited: changes come as new migrations.
 
 mod m0001_orders_schema;
-mod m0002_postgres_order_functions;
 
-pub use m0002_postgres_order_functions::POSTGRES_ORDERS_SQL;
 use sea_orm_migration::{MigrationTrait, MigratorTrait};
 
 pub struct Migrator;
 
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m0001_orders_schema::Migration), Box::new(m0002_postgres_order_functions::Migration)]
+        vec![Box::new(m0001_orders_schema::Migration)]
     }
 }

@@ -29,7 +29,7 @@ async fn a_stuck_request_fails_within_the_statement_timeout() {
 
 #[cfg_attr(not(postgres_server), ignore = "needs a PostgreSQL server: set ORDERS_TEST_POSTGRES_URL")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn the_order_functions_name_only_columns_that_exist() {
+async fn the_order_statements_name_only_columns_that_exist() {
     let store = orders_tests::stores::postgres().await;
-    orders_tests::store_suite::the_order_functions_name_only_columns_that_exist(&store).await;
+    orders_tests::store_suite::the_order_statements_name_only_columns_that_exist(&store).await;
 }
