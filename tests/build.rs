@@ -5,10 +5,13 @@
 //! - `postgres_server` when `ORDERS_TEST_POSTGRES_URL` names a PostgreSQL server (each
 //!   test creates and drops a database of its own on it);
 //! - `postgres_programs` when PostgreSQL's `initdb` and `pg_ctl` are installed, for the
-//!   tests that start and stop a server of their own.
+//!   tests that start and stop a server of their own;
+//! - `pgbouncer` when `ORDERS_TEST_PGBOUNCER_URL` names a PgBouncer in transaction
+//!   pooling mode in front of that server (`tests/pgbouncer/start.sh` starts one).
 //!
-//! `ORDERS_REQUIRE_POSTGRES=1` (as `.ci/run` sets it) sets both whatever is found, so
-//! that what is missing fails those tests instead. Tests marked for a missing tool read
+//! `ORDERS_REQUIRE_POSTGRES=1` (as `.ci/run` sets it) sets the first two whatever is
+//! found, and `ORDERS_REQUIRE_PGBOUNCER=1` the third, so that what is missing fails
+//! those tests instead. Tests marked for a missing tool read
 //! `#[cfg_attr(not(postgres_server), ignore = "...")]`.
 
 #[path = "src/tools.rs"]
@@ -17,14 +20,24 @@ mod tools;
 fn main() {
     println!("cargo::rerun-if-changed=build.rs");
     println!("cargo::rerun-if-changed=src/tools.rs");
-    for variable in ["ORDERS_TEST_POSTGRES_URL", "ORDERS_REQUIRE_POSTGRES", "PATH"] {
+    for variable in [
+        "ORDERS_TEST_POSTGRES_URL",
+        "ORDERS_REQUIRE_POSTGRES",
+        "ORDERS_TEST_PGBOUNCER_URL",
+        "ORDERS_REQUIRE_PGBOUNCER",
+        "PATH",
+    ] {
         println!("cargo::rerun-if-env-changed={variable}");
     }
-    println!("cargo::rustc-check-cfg=cfg(postgres_server, postgres_programs)");
+    println!("cargo::rustc-check-cfg=cfg(postgres_server, postgres_programs, pgbouncer)");
 
     let required = std::env::var("ORDERS_REQUIRE_POSTGRES").is_ok_and(|value| value == "1");
     if required || std::env::var("ORDERS_TEST_POSTGRES_URL").is_ok_and(|url| !url.is_empty()) {
         println!("cargo::rustc-cfg=postgres_server");
+    }
+    let pgbouncer_required = std::env::var("ORDERS_REQUIRE_PGBOUNCER").is_ok_and(|value| value == "1");
+    if pgbouncer_required || std::env::var("ORDERS_TEST_PGBOUNCER_URL").is_ok_and(|url| !url.is_empty()) {
+        println!("cargo::rustc-cfg=pgbouncer");
     }
     match tools::postgres_bin_dir() {
         Some(dir) => {

@@ -13,30 +13,36 @@ use std::sync::Arc;
 use tempfile::TempDir;
 
 pub const POSTGRES_URL_VAR: &str = "ORDERS_TEST_POSTGRES_URL";
+pub const PGBOUNCER_URL_VAR: &str = "ORDERS_TEST_PGBOUNCER_URL";
 
 /// A migrated store that lives as long as this value, and the use cases on it.
 pub struct TestStore {
     pub store: Store,
     pub service: Service,
-    /// The database URL, for opening a second connection pool to the same data.
+    /// The store's database URL, for opening a second store on the same data.
     pub url: String,
+    /// A URL of the same database that reaches the server itself, not through any
+    /// pooler: for the tests' own connections (which prepare named statements).
+    pub direct_url: String,
     _dir: Option<TempDir>,
     postgres: Option<PostgresDatabase>,
 }
 
 impl TestStore {
     async fn new(url: String, dir: Option<TempDir>, postgres: Option<PostgresDatabase>) -> Self {
+        let direct_url = postgres.as_ref().map_or_else(|| url.clone(), |database| database.url.clone());
         let options = StoreOptions { max_connections: Some(16), ..StoreOptions::default() };
         let store = Store::open(&url, &options).await.unwrap_or_else(|e| panic!("cannot open {url}: {e:?}"));
         store.migrate().await.expect("migrations apply");
         let service = service_on(&store);
-        Self { store, service, url, _dir: dir, postgres }
+        Self { store, service, url, direct_url, _dir: dir, postgres }
     }
 
     /// Which kind of store this is, for messages.
     pub fn kind(&self) -> &'static str {
         match (&self.store, &self.postgres) {
             (Store::Memory(_), _) => "memory",
+            (Store::Sql(_), Some(_)) if self.url != self.direct_url => "pgbouncer",
             (Store::Sql(_), Some(_)) => "postgres",
             (Store::Sql(_), None) => "sqlite",
         }
@@ -67,23 +73,54 @@ pub async fn postgres() -> TestStore {
     TestStore::new(url, None, Some(database)).await
 }
 
+/// A fresh database on the PostgreSQL server `ORDERS_TEST_POSTGRES_URL` names, reached
+/// through the PgBouncer `ORDERS_TEST_PGBOUNCER_URL` names, with `pgbouncer=true`.
+pub async fn postgres_through_pgbouncer() -> TestStore {
+    let database = PostgresDatabase::on_the_test_server().await;
+    let url = database.through_pgbouncer();
+    TestStore::new(url, None, Some(database)).await
+}
+
+/// `url` naming the database `name` instead of its own.
+fn with_database(url: &str, name: &str) -> String {
+    match url.split('?').next().and_then(|url| url.rsplit_once('/')) {
+        Some((server, _)) => format!("{server}/{name}"),
+        None => panic!("{url} names no database"),
+    }
+}
+
 /// A database created for one test and dropped after it.
-struct PostgresDatabase {
+pub struct PostgresDatabase {
     base: String,
     name: String,
-    url: String,
+    /// The database's URL on the server itself.
+    pub url: String,
 }
 
 impl PostgresDatabase {
+    /// A new database on the server `ORDERS_TEST_POSTGRES_URL` names.
+    pub async fn on_the_test_server() -> Self {
+        let base = std::env::var(POSTGRES_URL_VAR).unwrap_or_else(|_| {
+            panic!("{POSTGRES_URL_VAR} is not set: it names the PostgreSQL server these cases run on")
+        });
+        Self::create(&base).await
+    }
+
+    /// The database's URL through the PgBouncer `ORDERS_TEST_PGBOUNCER_URL` names, with
+    /// `pgbouncer=true`.
+    pub fn through_pgbouncer(&self) -> String {
+        let bouncer = std::env::var(PGBOUNCER_URL_VAR).unwrap_or_else(|_| {
+            panic!("{PGBOUNCER_URL_VAR} is not set: it names the PgBouncer these cases run through")
+        });
+        format!("{}?pgbouncer=true", with_database(&bouncer, &self.name))
+    }
+
     async fn create(base: &str) -> Self {
         let name = format!("orders_test_{}", uuid::Uuid::now_v7().simple());
         let admin =
             Database::connect(base).await.unwrap_or_else(|e| panic!("PostgreSQL at {base} is unreachable: {e}"));
         admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("CREATE DATABASE");
-        let url = match base.rsplit_once('/') {
-            Some((server, _)) => format!("{server}/{name}"),
-            None => panic!("{base} names no database"),
-        };
+        let url = with_database(base, &name);
         Self { base: base.to_owned(), name, url }
     }
 }

@@ -8,6 +8,8 @@
 //! turns with it. Stock only ever moves through conditional updates inside
 //! transactions: no read-then-write.
 
+mod bounced;
+mod connection;
 mod convert;
 mod entities;
 mod errors;
@@ -15,6 +17,7 @@ mod idempotency;
 mod login_attempts;
 mod migrations;
 mod orders;
+mod pgbouncer;
 mod postgres_orders;
 mod products;
 mod sqlite_orders;
@@ -27,12 +30,13 @@ pub use orders::KEY_WAIT;
 pub use postgres_orders::STATEMENTS as POSTGRES_ORDER_STATEMENTS;
 
 use crate::store_options::StoreOptions;
+use connection::Db;
 use errors::{db_error, sqlx_error};
 use orders_core::ports::BackendError;
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, SqliteTransactionMode,
+    TransactionOptions, TransactionTrait,
 };
 use sea_orm_migration::MigratorTrait;
 use sqlite_writer::{AloneTurn, SqliteWriter};
@@ -59,7 +63,7 @@ const MIGRATION_LOCK: i64 = 0x6f72_6465_7273;
 /// A SQLite or PostgreSQL store. Clones share one connection pool.
 #[derive(Clone)]
 pub struct SqlStore {
-    db: DatabaseConnection,
+    db: Db,
     /// SQLite: this process's one writer (see [`sqlite_writer`]); `None` on PostgreSQL,
     /// where row locks let many writers work at once.
     sqlite_writer: Option<SqliteWriter>,
@@ -68,12 +72,19 @@ pub struct SqlStore {
 }
 
 impl SqlStore {
-    /// Connects to `url` (`sqlite:…` or `postgres://…`).
+    /// Connects to `url` (`sqlite:…` or `postgres://…`; with `pgbouncer=true` among a
+    /// PostgreSQL URL's parameters, to a transaction-pooling PgBouncer).
     pub async fn connect(url: &str, options: &StoreOptions) -> Result<Self, BackendError> {
         let sqlite = url.starts_with("sqlite:");
         let max_connections =
             options.max_connections.unwrap_or(if sqlite { SQLITE_READERS } else { POSTGRES_CONNECTIONS });
-        let db = Database::connect(connect_options(url, options, max_connections)).await.map_err(db_error)?;
+        let (url, behind_pgbouncer) = pgbouncer::strip(url).map_err(BackendError::failed)?;
+        let url = url.as_str();
+        let db = if behind_pgbouncer {
+            Db::Bounced(pgbouncer::connect(url, options, max_connections).await?)
+        } else {
+            Db::Orm(Database::connect(connect_options(url, options, max_connections)).await.map_err(db_error)?)
+        };
         let sqlite_writer = if sqlite {
             let file = SqliteConnectOptions::from_str(url).map_err(sqlx_error)?.get_filename().to_owned();
             Some(SqliteWriter::start(&file, options.acquire_timeout)?)
@@ -84,17 +95,19 @@ impl SqlStore {
     }
 
     /// Applies pending migrations in one transaction, however long they take; concurrent
-    /// callers take turns.
+    /// callers take turns. Behind PgBouncer they run on a connection of their own that
+    /// leaves no prepared statement behind.
     pub async fn migrate(&self) -> Result<(), BackendError> {
         let _turn = self.write_turn().await?;
-        let txn = self.begin_write().await?;
-        if self.is_postgres() {
-            txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
-                .await
-                .map_err(db_error)?;
+        match &self.db {
+            Db::Orm(db) => migrate_on(db, false).await,
+            Db::Bounced(bounced) => {
+                let db = pgbouncer::one_connection(bounced).await?;
+                let migrated = migrate_on(&db, true).await;
+                let _ = db.close().await;
+                migrated
+            }
         }
-        migrations::Migrator::up(&txn, None).await.map_err(db_error)?;
-        txn.commit().await.map_err(db_error)
     }
 
     /// Whether the database answers now.
@@ -114,16 +127,24 @@ impl SqlStore {
             None => Ok(None),
         }
     }
+}
 
-    /// A transaction that will write: on SQLite it takes the write lock at once. The
-    /// caller holds its [`SqlStore::write_turn`].
-    async fn begin_write(&self) -> Result<DatabaseTransaction, BackendError> {
-        let options = TransactionOptions {
-            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-            ..Default::default()
-        };
-        self.db.begin_with_options(options).await.map_err(db_error)
+/// Applies pending migrations on `db` in one transaction (begun to write at once on
+/// SQLite; serialized with other servers' by an advisory lock on PostgreSQL). With
+/// `deallocate`, it drops every prepared statement before it commits, so that none
+/// outlives it on a pooled server connection.
+async fn migrate_on(db: &DatabaseConnection, deallocate: bool) -> Result<(), BackendError> {
+    let options =
+        TransactionOptions { sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate), ..Default::default() };
+    let txn = db.begin_with_options(options).await.map_err(db_error)?;
+    if db.get_database_backend() == DbBackend::Postgres {
+        txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")).await.map_err(db_error)?;
     }
+    migrations::Migrator::up(&txn, None).await.map_err(db_error)?;
+    if deallocate {
+        txn.execute_unprepared("DEALLOCATE ALL").await.map_err(db_error)?;
+    }
+    txn.commit().await.map_err(db_error)
 }
 
 /// How to connect to `url`, with at most `max_connections` connections.

@@ -1,6 +1,6 @@
-//! Over a real socket: a burst beyond what the connection pool can serve gets fast
-//! 503 problems with `Retry-After` instead of piling up latency, and the server serves
-//! normally once the pressure is gone.
+//! Over a real socket, on PostgreSQL and on SQLite: a burst beyond what the store can
+//! serve gets fast 503 problems with `Retry-After` instead of piling up latency, and the
+//! server serves normally once the pressure is gone.
 
 use orders_tests::postgres_server::PostgresServer;
 use orders_tests::server::{ServerOptions, TestServer, answer};
@@ -49,6 +49,53 @@ async fn a_burst_beyond_the_pool_gets_fast_503s_with_retry_after() {
         assert!(refused.header("retry-after").is_some_and(|s| s.parse::<u64>().is_ok()));
     }
     assert!(slowest < Duration::from_secs(2), "no request waited much past the pool timeout: {slowest:?}");
+
+    blocker.rollback().await.unwrap();
+    stuck.await.unwrap().expect(201);
+    server.place_order(&token, &[(&product, 1)], None).await.expect(201);
+    assert_eq!(server.stock(&product).await, 98, "only the two acknowledged orders took stock");
+}
+
+/// SQLite: while another process holds the write lock, the server's one writer is stuck
+/// on it; a burst of orders queued behind it gets 503s once `--pool-timeout-ms` passes,
+/// not a wait without end, and the order the writer had taken is placed once it can.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_a_burst_behind_a_stuck_writer_gets_fast_503s_with_retry_after() {
+    use sea_orm::{SqliteTransactionMode, TransactionOptions};
+    let options = ServerOptions {
+        extra_args: ["--pool-timeout-ms", "250"].map(String::from).to_vec(),
+        ..ServerOptions::default()
+    };
+    let server = TestServer::start_with(options).await;
+    let admin = server.admin_token().await;
+    let product = server.product(&admin, 100, 100).await;
+    let (_, token) = server.customer().await;
+    let body = json!({"items": [{"product_id": product["id"], "quantity": 1}]});
+
+    // Another process's transaction holds SQLite's write lock.
+    let other = Database::connect(&server.database_url).await.unwrap();
+    let immediate =
+        TransactionOptions { sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate), ..Default::default() };
+    let blocker = other.begin_with_options(immediate).await.unwrap();
+    let stuck = tokio::spawn(answer(server.client().post(server.url("/v1/orders")).bearer_auth(&token).json(&body)));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let mut burst = tokio::task::JoinSet::new();
+    for _ in 0..20 {
+        let request = server.client().post(server.url("/v1/orders")).bearer_auth(&token).json(&body);
+        burst.spawn(async move {
+            let sent = Instant::now();
+            (answer(request).await, sent.elapsed())
+        });
+    }
+    let answers = burst.join_all().await;
+    let slowest = answers.iter().map(|(_, took)| *took).max().unwrap();
+    println!("a burst of 20 orders behind a stuck SQLite writer: slowest answer after {slowest:?}");
+    for (refused, _) in &answers {
+        refused.assert_problem(503, "service_unavailable");
+        assert!(refused.header("retry-after").is_some_and(|s| s.parse::<u64>().is_ok()));
+    }
+    assert!(slowest < Duration::from_secs(2), "no request waited much past the wait limit: {slowest:?}");
 
     blocker.rollback().await.unwrap();
     stuck.await.unwrap().expect(201);

@@ -3,5 +3,6 @@
 
 mod memory;
 mod outage;
+mod pgbouncer;
 mod postgres;
 mod sqlite;
