@@ -240,6 +240,11 @@ fn write(conn: &Connection, mut jobs: mpsc::Receiver<Job>) {
     }
 }
 
+/// Runs one of the writer's own statements, parsed once per connection.
+fn run_cached(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([]).map(|_| ())
+}
+
 /// The open batch transaction, and the units waiting for its commit.
 #[derive(Default)]
 struct Batch {
@@ -257,7 +262,7 @@ impl Batch {
             return;
         }
         if !self.open {
-            if let Err(error) = conn.execute_batch("BEGIN IMMEDIATE") {
+            if let Err(error) = run_cached(conn, "BEGIN IMMEDIATE") {
                 let error = sqlite_error(error);
                 let ran = run(Some(conn));
                 if let Some(tell) = ran.after_commit {
@@ -269,17 +274,20 @@ impl Batch {
             self.units = 0;
         }
         self.units += 1;
-        if let Err(error) = conn.execute_batch("SAVEPOINT unit") {
+        if let Err(error) = run_cached(conn, "SAVEPOINT unit") {
             self.fail(conn, sqlite_error(error));
             return;
         }
         let ran = catch_unwind(AssertUnwindSafe(|| run(Some(conn))));
         let keep = matches!(&ran, Ok(Ran { keep: true, .. }));
-        let end = if keep { "RELEASE unit" } else { "ROLLBACK TO unit; RELEASE unit" };
         if let Ok(Ran { after_commit: Some(tell), .. }) = ran {
             self.waiting.push(tell);
         }
-        if let Err(error) = conn.execute_batch(end) {
+        let ended = match keep {
+            true => run_cached(conn, "RELEASE unit"),
+            false => run_cached(conn, "ROLLBACK TO unit").and_then(|()| run_cached(conn, "RELEASE unit")),
+        };
+        if let Err(error) = ended {
             self.fail(conn, sqlite_error(error));
         }
     }
@@ -289,7 +297,7 @@ impl Batch {
         if !self.open {
             return;
         }
-        match conn.execute_batch("COMMIT") {
+        match run_cached(conn, "COMMIT") {
             Ok(()) => {
                 self.open = false;
                 for tell in self.waiting.drain(..) {

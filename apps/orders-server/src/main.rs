@@ -4,6 +4,9 @@ use orders_server::config::Config;
 use orders_server::{startup, telemetry};
 use std::process::ExitCode;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let config = Config::from_args_or_exit();

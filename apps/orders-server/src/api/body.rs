@@ -15,6 +15,9 @@ use poem_openapi::registry::{MetaSchemaRef, Registry};
 use poem_openapi::types::Type;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use std::any::TypeId;
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
 
 /// Why a body was refused; [`errors`](super::errors) answers each with its row.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -62,7 +65,7 @@ impl<T: Type> Payload for JsonBody<T> {
     }
 }
 
-impl<T: Type + DeserializeOwned + Send> ParsePayload for JsonBody<T> {
+impl<T: Type + DeserializeOwned + Send + 'static> ParsePayload for JsonBody<T> {
     const IS_REQUIRED: bool = true;
 
     async fn from_request(request: &Request, body: &mut RequestBody) -> poem::Result<Self> {
@@ -71,17 +74,15 @@ impl<T: Type + DeserializeOwned + Send> ParsePayload for JsonBody<T> {
     }
 }
 
-impl_apirequest_for_payload!(JsonBody<T>, T: Type + DeserializeOwned + Send);
+impl_apirequest_for_payload!(JsonBody<T>, T: Type + DeserializeOwned + Send + 'static);
 
 /// Parses `bytes` as a `T`, telling malformed JSON from JSON of the wrong shape.
-pub fn parse_json<T: Type + DeserializeOwned>(bytes: &[u8]) -> Result<T, BodyError> {
+pub fn parse_json<T: Type + DeserializeOwned + 'static>(bytes: &[u8]) -> Result<T, BodyError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(BodyError::Malformed("the body is empty; a JSON object is expected".to_owned()));
     }
     let value: Value = serde_json::from_slice(bytes).map_err(|e| BodyError::Malformed(e.to_string()))?;
-    let mut registry = Registry::new();
-    T::register(&mut registry);
-    if let Some(path) = array_for_object(&value, &T::schema_ref(), &registry, "") {
+    if let Some(path) = array_for_object(&value, &T::schema_ref(), schemas::<T>(), "") {
         let field = if path.is_empty() { "body".to_owned() } else { path };
         let message = format!("{field} must be a JSON object");
         return Err(BodyError::Invalid(Violations::one(field, Invalid::new(message))));
@@ -90,6 +91,18 @@ pub fn parse_json<T: Type + DeserializeOwned>(bytes: &[u8]) -> Result<T, BodyErr
         let path = error.path().to_string();
         let inner = error.into_inner();
         BodyError::Invalid(shape_violation(&path, &inner.to_string()))
+    })
+}
+
+/// The schemas `T` refers to, registered once per type for the life of the process
+/// (a handful of request bodies), not for every request.
+fn schemas<T: Type + 'static>() -> &'static Registry {
+    static REGISTRIES: OnceLock<Mutex<HashMap<TypeId, &'static Registry>>> = OnceLock::new();
+    let mut registries = REGISTRIES.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
+    registries.entry(TypeId::of::<T>()).or_insert_with(|| {
+        let mut registry = Registry::new();
+        T::register(&mut registry);
+        Box::leak(Box::new(registry))
     })
 }
 
