@@ -94,9 +94,10 @@ impl Postgres {
     pub async fn seed_products(&self, from: u64, to: u64, stock: i64) -> anyhow::Result<()> {
         let mut db = self.connect().await?;
         let id = ids::pg_product("n");
+        let (sku, name, price) = (ids::sku("n"), ids::name("n"), ids::price("n"));
         sqlx::query(AssertSqlSafe(format!(
             "INSERT INTO products (id, sku, name, price_cents, stock, created_at, updated_at) \
-             SELECT {id}, 'BENCH-' || n, 'Bench product ' || n, 100 + n % 900, $3, now(), now() \
+             SELECT {id}, {sku}, {name}, {price}, $3, now(), now() \
              FROM generate_series($1::bigint, $2::bigint) AS n"
         )))
         .bind(from as i64)
@@ -112,10 +113,11 @@ impl Postgres {
     pub async fn seed_customers(&self, count: u64, hash: &str) -> anyhow::Result<()> {
         let mut db = self.connect().await?;
         let id = ids::pg_customer("n");
+        let tier = ids::tier("n");
         sqlx::query(AssertSqlSafe(format!(
             "INSERT INTO users (id, email, password_hash, full_name, tier, role, created_at) \
              SELECT {id}, 'bench-' || n || '@example.com', $2, 'Bench customer ' || n, \
-                    CASE WHEN n % 4 = 0 THEN 'premium' ELSE 'standard' END, 'customer', now() \
+                    {tier}, 'customer', now() \
              FROM generate_series(0, $1::bigint) AS n"
         )))
         .bind(count as i64)
@@ -263,9 +265,9 @@ pub fn pgbench_script(mix: Mix) -> String {
     }
     s.push_str(&format!(
         "INSERT INTO orders (id, user_id, status, currency, subtotal_cents, discount_cents, total_cents, created_at, cancelled_at) \
-         VALUES ((lpad(to_hex((extract(epoch FROM clock_timestamp()) * 1000)::bigint), 12, '0') \
-         || substr(replace(gen_random_uuid()::text, '-', ''), 13))::uuid, {}, 'placed', 'USD', 300, 0, 300, now(), NULL) \
+         VALUES ({}, {}, 'placed', 'USD', 300, 0, 300, now(), NULL) \
          RETURNING id AS order_id \\gset\n",
+        ids::pg_new_order(),
         ids::pg_customer(":u")
     ));
     for k in 1..=max_lines {

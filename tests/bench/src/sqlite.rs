@@ -57,11 +57,12 @@ impl Sqlite {
         let mut db = self.open()?;
         let tx = db.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let id = ids::sqlite_product("n");
+        let (sku, name, price) = (ids::sku("n"), ids::name("n"), ids::price("n"));
         tx.execute(
             &format!(
                 "WITH RECURSIVE s(n) AS (SELECT ?1 UNION ALL SELECT n + 1 FROM s WHERE n < ?2) \
                  INSERT INTO products (id, sku, name, price_cents, stock, created_at, updated_at) \
-                 SELECT {id}, 'BENCH-' || n, 'Bench product ' || n, 100 + n % 900, ?3, ?4, ?4 FROM s"
+                 SELECT {id}, {sku}, {name}, {price}, ?3, ?4, ?4 FROM s"
             ),
             params![from as i64, to as i64, stock, now_text()],
         )?;
@@ -75,12 +76,13 @@ impl Sqlite {
         let mut db = self.open()?;
         let tx = db.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let id = ids::sqlite_customer("n");
+        let tier = ids::tier("n");
         tx.execute(
             &format!(
                 "WITH RECURSIVE s(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM s WHERE n < ?1) \
                  INSERT INTO users (id, email, password_hash, full_name, tier, role, created_at) \
                  SELECT {id}, 'bench-' || n || '@example.com', ?2, 'Bench customer ' || n, \
-                        CASE WHEN n % 4 = 0 THEN 'premium' ELSE 'standard' END, 'customer', ?3 FROM s"
+                        {tier}, 'customer', ?3 FROM s"
             ),
             params![count as i64, hash, now_text()],
         )?;
