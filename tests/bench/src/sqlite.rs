@@ -1,9 +1,11 @@
 //! SQLite: a fresh file, seeded in SQL, and its ceiling: the same transactions as the
 //! service's (BEGIN IMMEDIATE, a conditional decrement per line in product-id order,
 //! the order row, its lines, COMMIT), back to back through one connection with the
-//! server's settings: WAL, synchronous=FULL, foreign keys on.
+//! server's settings: WAL, synchronous=FULL, foreign keys on; its CPU is that of the
+//! thread running them.
 
 use crate::ceiling::Ceiling;
+use crate::cpu::{self, Spent};
 use crate::ids;
 use crate::load::quantile_ms;
 use crate::workload::Mix;
@@ -133,6 +135,7 @@ impl Sqlite {
         let mut failed = 0;
         let until = Instant::now() + duration;
         let started = Instant::now();
+        let cpu_before = cpu::thread_ticks();
         while Instant::now() < until {
             let products = mix.pick(&mut rng);
             let customer = ids::customer(mix.customer(&mut rng));
@@ -143,6 +146,9 @@ impl Sqlite {
             }
         }
         let elapsed = started.elapsed();
+        let database_cpu = cpu::thread_ticks()
+            .zip(cpu_before)
+            .map(|(after, before)| Spent { ticks: after - before, orders: latencies.len() as u64 });
         latencies.sort_unstable();
         Ok(Ceiling {
             how: "rusqlite, 1 connection".to_owned(),
@@ -153,6 +159,8 @@ impl Sqlite {
             orders: latencies.len() as u64,
             failed,
             seconds: elapsed.as_secs_f64(),
+            database_cpu_us_per_order: database_cpu.and_then(Spent::us_per_order),
+            database_cpu,
             latencies_us: latencies,
         })
     }
