@@ -213,6 +213,7 @@ fn number(value: f64) -> String {
 mod tests {
     use super::*;
     use crate::ceiling::Ceiling;
+    use crate::cpu::Used;
     use crate::report::{DatabaseReport, Machine, Measured};
 
     fn measured(per_s: f64, p99_ms: f64) -> Measured {
@@ -237,6 +238,8 @@ mod tests {
             orders: 1,
             failed: 0,
             seconds: 1.0,
+            database_cpu_us_per_order: None,
+            database_cpu: None,
             latencies_us: Vec::new(),
         }
     }
@@ -246,11 +249,18 @@ mod tests {
         let mut postgres = DatabaseReport::new("PostgreSQL");
         for (connections, per_s, p99) in [(1, 1700.0, 1.5), (8, 3900.0, 6.0), (128, 6000.0, 36.0)] {
             let c = ceiling("rusqlite, 1 connection", None, 4500.0, 0.4);
-            sqlite.orders.push(OrderRun::new(connections, measured(per_s, p99), None, Some(c)));
+            sqlite.orders.push(OrderRun::new(connections, measured(per_s, p99), None, Used::default(), Some(c), None));
             let clients = connections.min(82);
             let c = ceiling(&format!("pgbench -M prepared -c {clients}"), Some(clients), per_s / 1.2, p99 * 2.0);
             let p99 = if connections == 8 { f64::NAN } else { p99 };
-            postgres.orders.push(OrderRun::new(connections, measured(per_s / 2.0, p99), None, Some(c)));
+            postgres.orders.push(OrderRun::new(
+                connections,
+                measured(per_s / 2.0, p99),
+                None,
+                Used::default(),
+                Some(c),
+                None,
+            ));
         }
         let mut machine = Machine::probe();
         machine.commit = Some("abc1234".to_owned());

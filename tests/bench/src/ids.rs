@@ -1,7 +1,9 @@
-//! The seeded rows' ids, made from numbers so that the load generator, pgbench and the
-//! SQL seeds agree without a lookup: product `n` is `00000000-0000-7000-8000-{n:012x}`,
-//! customer `n` is `00000000-0000-7000-a000-{n:012x}`, and the orders seeded for the
-//! listing test are time-ordered (UUIDv7 layout) before everything the run places.
+//! The seeded rows' ids and products, made from numbers so that the load generator,
+//! pgbench and the SQL seeds agree without a lookup: product `n` is
+//! `00000000-0000-7000-8000-{n:012x}`, sku `BENCH-{n}`, name `Bench product {n}`, price
+//! `100 + n % 900` cents; customer `n` is `00000000-0000-7000-a000-{n:012x}`, premium
+//! when `n % 4 = 0`; the orders seeded for the listing test are time-ordered (UUIDv7
+//! layout) before everything the run places.
 
 use uuid::Uuid;
 
@@ -21,6 +23,30 @@ pub fn seeded_order(base_ms: u64, n: u64) -> Uuid {
     Uuid::from_u128((u128::from(base_ms + n) << 80) | 0x7000_8000_0000_0000_0000 | u128::from(n))
 }
 
+/// Product `expr`'s sku, as SQL on both databases (`expr` an integer expression).
+pub fn sku(expr: &str) -> String {
+    format!("('BENCH-' || {expr})")
+}
+
+pub fn name(expr: &str) -> String {
+    format!("('Bench product ' || {expr})")
+}
+
+/// Product `expr`'s price in cents, as SQL or as a pgbench expression.
+pub fn price(expr: &str) -> String {
+    format!("(100 + ({expr}) % 900)")
+}
+
+/// Whether customer `expr` is premium, as SQL or as a pgbench expression.
+pub fn premium(expr: &str) -> String {
+    format!("(({expr}) % 4 = 0)")
+}
+
+/// Customer `expr`'s tier, as SQL on both databases.
+pub fn tier(expr: &str) -> String {
+    format!("(CASE WHEN {} THEN 'premium' ELSE 'standard' END)", premium(expr))
+}
+
 /// SQL (PostgreSQL) for product `expr`'s id, `expr` an integer expression.
 pub fn pg_product(expr: &str) -> String {
     format!("('00000000-0000-7000-8000-' || lpad(to_hex(({expr})::bigint), 12, '0'))::uuid")
@@ -34,6 +60,12 @@ pub fn pg_seeded_order(base_ms: u64, expr: &str) -> String {
     format!(
         "(lpad(to_hex({base_ms}::bigint + {expr}), 12, '0') || '70008' || lpad(to_hex(({expr})::bigint), 15, '0'))::uuid"
     )
+}
+
+/// SQL (PostgreSQL) for a new order's id: the current millisecond, then random bits.
+pub fn pg_new_order() -> &'static str {
+    "(lpad(to_hex((extract(epoch FROM clock_timestamp()) * 1000)::bigint), 12, '0') \
+     || substr(replace(gen_random_uuid()::text, '-', ''), 13))::uuid"
 }
 
 /// SQL (SQLite: UUIDs are stored as 16-byte blobs) for product `expr`'s id.

@@ -1,14 +1,19 @@
 //! `orders-bench`: the real `orders-server` under HTTP load on a fresh SQLite file and
 //! a fresh PostgreSQL database, measured against each database's own ceiling in the
-//! same run, plus contention and growth. Results go to `results/` (not committed) as
-//! markdown, JSON and SVG charts, with progress on stderr while it runs. `--smoke` is a
-//! few seconds with tiny seeds; it never judges timings.
+//! same run, with the CPU each spends per order, plus contention and growth. Results go
+//! to `results/` (not committed) as markdown, JSON and SVG charts, with progress on
+//! stderr while it runs. `--smoke` is a few seconds with tiny seeds; it never judges
+//! timings.
 
 mod ceiling;
 mod charts;
+mod cpu;
 mod ids;
 mod load;
 mod pg_bin;
+mod pg_processes;
+mod pgbench;
+mod pgbench_script;
 mod postgres;
 mod progress;
 mod report;
@@ -18,10 +23,13 @@ mod workload;
 
 use anyhow::{Context, bail};
 use clap::Parser;
+use cpu::Used;
 use orders_adapters::passwords::Argon2Hasher;
 use orders_adapters::tokens::JwtIssuer;
 use orders_core::domain::{Password, UserId};
 use orders_core::ports::{PasswordHasher, TokenIssuer};
+use pg_processes::PgProcesses;
+use pgbench_script::Script;
 use progress::Progress;
 use rand::Rng;
 use report::{DatabaseReport, GeneratorCheck, LinesRun, Machine, Measured, OrderRun, ReadRun, Report};
@@ -297,9 +305,9 @@ impl Bench {
     }
 
     /// The progress of the order run `what`: `rounds` slices of the service and as many
-    /// of its ceiling.
-    fn order_run(&self, what: String) -> progress::Run {
-        self.progress.run(what, self.slice() * 2 * self.sizes.rounds)
+    /// of each of its `ceilings`.
+    fn order_run(&self, what: String, ceilings: u32) -> progress::Run {
+        self.progress.run(what, self.slice() * (1 + ceilings) * self.sizes.rounds)
     }
 
     fn service_slice(&self, run: &progress::Run, round: u32) {
@@ -307,8 +315,8 @@ impl Bench {
         run.slice(&label, Duration::from_secs_f64(self.sizes.warmup_s), self.slice());
     }
 
-    fn ceiling_slice(&self, run: &progress::Run, round: u32) {
-        run.slice(&format!("round {round}/{}, ceiling", self.sizes.rounds), Duration::ZERO, self.slice());
+    fn ceiling_slice(&self, run: &progress::Run, round: u32, ceiling: &str) {
+        run.slice(&format!("round {round}/{}, {ceiling}", self.sizes.rounds), Duration::ZERO, self.slice());
     }
 
     /// How many runs a database has: its order runs, and contention and growth unless
@@ -329,17 +337,19 @@ impl Bench {
         server: &Server,
         mix: Mix,
         connections: usize,
-    ) -> anyhow::Result<(Measured, Option<f64>, Option<ceiling::Ceiling>)> {
+    ) -> anyhow::Result<OrderRun> {
         let slice = self.slice();
-        let run = self.order_run(what);
+        let run = self.order_run(what, 1);
         let reset = server.reset_peak();
-        let (mut service, mut ceilings) = (load::Outcome::default(), Vec::new());
+        let (mut service, mut used, mut ceilings) = (load::Outcome::default(), Vec::new(), Vec::new());
         for round in 1..=self.sizes.rounds {
             let d = db.clone();
             blocking(move || d.settle()).await?;
             self.service_slice(&run, round);
-            service.add_run(self.place_outcome(server.address, mix, connections, slice).await?);
-            self.ceiling_slice(&run, round);
+            let (outcome, cpu) = self.place_slice(server, None, mix, connections, slice).await?;
+            service.add_run(outcome);
+            used.push(cpu);
+            self.ceiling_slice(&run, round, "ceiling");
             let d = db.clone();
             ceilings.push(
                 blocking(move || {
@@ -350,46 +360,83 @@ impl Bench {
             );
         }
         let peak = if reset { server.peak_rss_mib() } else { None };
-        Ok((Measured::of(&service, 201), peak, ceiling::Ceiling::combine(ceilings)))
+        let service = Measured::of(&service, 201);
+        Ok(OrderRun::new(connections, service, peak, Used::total(&used), ceiling::Ceiling::combine(ceilings), None))
     }
 
-    /// As [`Bench::sqlite_against_ceiling`], with pgbench as the ceiling.
+    /// As [`Bench::sqlite_against_ceiling`], with two pgbench ceilings: the plain
+    /// multi-statement transaction and the service's own statement.
     async fn postgres_against_ceiling(
         &self,
         what: String,
         db: &postgres::Postgres,
+        mut processes: Option<&mut PgProcesses>,
         server: &Server,
         mix: Mix,
         connections: usize,
-    ) -> anyhow::Result<(Measured, Option<f64>, Option<ceiling::Ceiling>)> {
+    ) -> anyhow::Result<OrderRun> {
         let slice = self.slice();
-        let run = self.order_run(what);
+        let run = self.order_run(what, 2);
         let reset = server.reset_peak();
-        let (mut service, mut ceilings) = (load::Outcome::default(), Vec::new());
+        let (mut service, mut used) = (load::Outcome::default(), Vec::new());
+        let (mut ceilings, mut one_statement) = (Vec::new(), Vec::new());
         for round in 1..=self.sizes.rounds {
             db.settle().await?;
             self.service_slice(&run, round);
-            service.add_run(self.place_outcome(server.address, mix, connections, slice).await?);
-            self.ceiling_slice(&run, round);
-            ceilings.push(self.pgbench(db, mix, connections, slice).await);
+            let (outcome, cpu) = self.place_slice(server, processes.as_deref_mut(), mix, connections, slice).await?;
+            service.add_run(outcome);
+            used.push(cpu);
+            self.ceiling_slice(&run, round, "ceiling");
+            let job = pgbench::Job { script: Script::Transaction, mix, clients: connections, duration: slice };
+            ceilings.push(self.pgbench(db, processes.as_deref_mut(), job).await);
+            self.ceiling_slice(&run, round, "one-statement ceiling");
+            let job = pgbench::Job { script: Script::OneStatement, ..job };
+            one_statement.push(self.pgbench(db, processes.as_deref_mut(), job).await);
         }
         // A ceiling missing a slice would be measured over other moments than the service.
-        let ceilings = ceilings.into_iter().collect::<Option<Vec<_>>>().unwrap_or_default();
+        let combine = |ceilings: Vec<Option<ceiling::Ceiling>>| {
+            ceiling::Ceiling::combine(ceilings.into_iter().collect::<Option<Vec<_>>>().unwrap_or_default())
+        };
         let peak = if reset { server.peak_rss_mib() } else { None };
-        Ok((Measured::of(&service, 201), peak, ceiling::Ceiling::combine(ceilings)))
+        let service = Measured::of(&service, 201);
+        Ok(OrderRun::new(connections, service, peak, Used::total(&used), combine(ceilings), combine(one_statement)))
     }
 
-    /// The outcome of placing orders of `mix` at `connections` for `duration`.
-    async fn place_outcome(
+    /// Places orders of `mix` at `connections` for one slice of `duration`, with the CPU
+    /// that the server and, when watched, PostgreSQL used in its measured window.
+    async fn place_slice(
         &self,
-        address: SocketAddr,
+        server: &Server,
+        mut database: Option<&mut PgProcesses>,
         mix: Mix,
         connections: usize,
         duration: Duration,
-    ) -> anyhow::Result<load::Outcome> {
+    ) -> anyhow::Result<(load::Outcome, Used)> {
+        let address = server.address;
         let make = workload::place_orders(address, mix, self.tokens.clone());
         let plan = self.plan(connections, duration.as_secs_f64());
-        blocking(move || load::run(address, plan, 201, make)).await
+        let started = tokio::time::Instant::now();
+        let load = tokio::task::spawn_blocking(move || load::run(address, plan, 201, make));
+        tokio::time::sleep_until(started + plan.warmup).await;
+        let server_before = cpu::process_ticks(server.pid());
+        let database_before = match database.as_deref_mut() {
+            Some(database) => Some(database.snapshot().await?),
+            None => None,
+        };
+        tokio::time::sleep_until(started + plan.warmup + plan.duration).await;
+        let server_after = cpu::process_ticks(server.pid());
+        let database_after = match database {
+            Some(database) => Some(database.snapshot().await?),
+            None => None,
+        };
+        let outcome = load.await??;
+        let placed = outcome.statuses.get(&201).copied().unwrap_or(0);
+        let spent = |ticks: Option<u64>| ticks.map(|ticks| cpu::Spent { ticks, orders: placed });
+        let used = Used {
+            server: spent(server_after.zip(server_before).map(|(after, before)| after.saturating_sub(before))),
+            database: spent(database_after.zip(database_before).map(|(after, before)| after.since(&before))),
+        };
+        Ok((outcome, used))
     }
 
     fn start_server(&self, database: &str, url: &str) -> anyhow::Result<Server> {
@@ -478,21 +525,20 @@ impl Bench {
         let mut report = DatabaseReport::new("SQLite");
         for &connections in &self.sizes.connections {
             let what = format!("orders, {}", plural(connections, "connection"));
-            let (service, peak, ceiling) =
-                self.sqlite_against_ceiling(what, &db, &server, self.order_mix(), connections).await?;
+            let run = self.sqlite_against_ceiling(what, &db, &server, self.order_mix(), connections).await?;
             self.progress.note(format!(
                 "SQLite @{connections}: {:.0} orders/s, ceiling {}",
-                service.per_s,
-                per_s(&ceiling)
+                run.service.per_s,
+                per_s(&run.ceiling)
             ));
-            report.orders.push(OrderRun::new(connections, service, peak, ceiling));
+            report.orders.push(run);
         }
         if !self.args.quick {
             let hot = Mix { hot: Some(1), ..self.mix(Lines::OneToThree) };
             let connections = self.sizes.contention_connections;
             let what = format!("one hot product, {}", plural(connections, "connection"));
-            let (service, _, ceiling) = self.sqlite_against_ceiling(what, &db, &server, hot, connections).await?;
-            report.contention = Some(OrderRun::new(connections, service, None, ceiling));
+            let run = self.sqlite_against_ceiling(what, &db, &server, hot, connections).await?;
+            report.contention = Some(OrderRun { peak_rss_mib: None, ..run });
             self.lines(address, &mut report).await?;
             let d = db.clone();
             self.reads(address, &mut report, move |products, big, base_ms| {
@@ -530,24 +576,30 @@ impl Bench {
         db.seed_products(1, self.sizes.products, STOCK).await?;
         db.seed_customers(self.sizes.customers, &self.hash).await?;
         self.check_server(address).await?;
+        let mut processes = PgProcesses::connect(&db.url).await?;
+        if processes.is_none() {
+            self.progress.note("PostgreSQL runs on another machine: its CPU is not measured");
+        }
         let mut report = DatabaseReport::new("PostgreSQL");
         for &connections in &self.sizes.connections {
             let what = format!("orders, {}", plural(connections, "connection"));
-            let (service, peak, ceiling) =
-                self.postgres_against_ceiling(what, db, &server, self.order_mix(), connections).await?;
+            let run = self
+                .postgres_against_ceiling(what, db, processes.as_mut(), &server, self.order_mix(), connections)
+                .await?;
             self.progress.note(format!(
-                "PostgreSQL @{connections}: {:.0} orders/s, ceiling {}",
-                service.per_s,
-                per_s(&ceiling)
+                "PostgreSQL @{connections}: {:.0} orders/s, ceiling {}, one-statement ceiling {}",
+                run.service.per_s,
+                per_s(&run.ceiling),
+                per_s(&run.one_statement_ceiling)
             ));
-            report.orders.push(OrderRun::new(connections, service, peak, ceiling));
+            report.orders.push(run);
         }
         if !self.args.quick {
             let hot = Mix { hot: Some(1), ..self.mix(Lines::OneToThree) };
             let connections = self.sizes.contention_connections;
             let what = format!("one hot product, {}", plural(connections, "connection"));
-            let (service, _, ceiling) = self.postgres_against_ceiling(what, db, &server, hot, connections).await?;
-            report.contention = Some(OrderRun::new(connections, service, None, ceiling));
+            let run = self.postgres_against_ceiling(what, db, processes.as_mut(), &server, hot, connections).await?;
+            report.contention = Some(OrderRun { peak_rss_mib: None, ..run });
             self.lines(address, &mut report).await?;
             self.reads(address, &mut report, |products, big, base_ms| async move {
                 db.seed_products(products + 1, big, STOCK).await?;
@@ -561,24 +613,35 @@ impl Bench {
         Ok(report)
     }
 
-    /// The pgbench ceiling for `mix` at `connections` clients, or as many as the server
-    /// still accepts (its max_connections); `None`, with a note, if pgbench failed.
+    /// The pgbench ceiling `job`, at as many clients as the server still accepts (its
+    /// max_connections) if fewer, counting only the transactions that placed an order;
+    /// `None`, with a note, if pgbench failed.
     async fn pgbench(
         &self,
         db: &postgres::Postgres,
-        mix: Mix,
-        connections: usize,
-        duration: Duration,
+        processes: Option<&mut PgProcesses>,
+        job: pgbench::Job,
     ) -> Option<ceiling::Ceiling> {
         let measured = async {
             db.settle().await?;
-            let clients = connections.min(db.free_connections().await?);
-            db.ceiling(mix, clients, duration, &self.work)
+            let job = pgbench::Job { clients: job.clients.min(db.free_connections().await?), ..job };
+            let before = db.orders().await?;
+            let ceiling = pgbench::run(&db.pgbench, &db.url, &self.work, job, processes).await?;
+            let placed = db.orders().await? - before;
+            if placed < ceiling.orders {
+                self.progress.note(format!(
+                    "PostgreSQL @{}, {} ceiling: {placed} of {} transactions placed an order",
+                    job.clients,
+                    job.script.name(),
+                    ceiling.orders
+                ));
+            }
+            anyhow::Ok(ceiling.placing(placed))
         };
         match measured.await {
             Ok(ceiling) => Some(ceiling),
             Err(error) => {
-                self.progress.note(format!("PostgreSQL @{connections}: no ceiling: {error:#}"));
+                self.progress.note(format!("PostgreSQL @{}: no {} ceiling: {error:#}", job.clients, job.script.name()));
                 None
             }
         }

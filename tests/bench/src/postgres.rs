@@ -1,15 +1,12 @@
 //! PostgreSQL: a database of the run's own on the machine's server (started if it is
-//! down, dropped at the end), seeded in SQL, and its ceiling measured with pgbench
-//! running a script that does what one order does.
+//! down, dropped at the end), seeded in SQL; pgbench, found here, measures its ceiling
+//! (pgbench.rs).
 
-use crate::ceiling::Ceiling;
 use crate::ids;
-use crate::load::quantile_ms;
 use crate::pg_bin;
-use crate::workload::{Lines, Mix};
 use anyhow::{Context, bail};
 use sea_orm::sqlx::{self, AssertSqlSafe, Connection, Executor, PgConnection};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
@@ -17,7 +14,7 @@ pub struct Postgres {
     admin_url: String,
     name: String,
     pub url: String,
-    pgbench: PathBuf,
+    pub pgbench: PathBuf,
 }
 
 /// `url` with its database name replaced by `name`.
@@ -94,9 +91,10 @@ impl Postgres {
     pub async fn seed_products(&self, from: u64, to: u64, stock: i64) -> anyhow::Result<()> {
         let mut db = self.connect().await?;
         let id = ids::pg_product("n");
+        let (sku, name, price) = (ids::sku("n"), ids::name("n"), ids::price("n"));
         sqlx::query(AssertSqlSafe(format!(
             "INSERT INTO products (id, sku, name, price_cents, stock, created_at, updated_at) \
-             SELECT {id}, 'BENCH-' || n, 'Bench product ' || n, 100 + n % 900, $3, now(), now() \
+             SELECT {id}, {sku}, {name}, {price}, $3, now(), now() \
              FROM generate_series($1::bigint, $2::bigint) AS n"
         )))
         .bind(from as i64)
@@ -112,10 +110,11 @@ impl Postgres {
     pub async fn seed_customers(&self, count: u64, hash: &str) -> anyhow::Result<()> {
         let mut db = self.connect().await?;
         let id = ids::pg_customer("n");
+        let tier = ids::tier("n");
         sqlx::query(AssertSqlSafe(format!(
             "INSERT INTO users (id, email, password_hash, full_name, tier, role, created_at) \
              SELECT {id}, 'bench-' || n || '@example.com', $2, 'Bench customer ' || n, \
-                    CASE WHEN n % 4 = 0 THEN 'premium' ELSE 'standard' END, 'customer', now() \
+                    {tier}, 'customer', now() \
              FROM generate_series(0, $1::bigint) AS n"
         )))
         .bind(count as i64)
@@ -169,129 +168,12 @@ impl Postgres {
         Ok(max.parse::<usize>()?.saturating_sub(usize::try_from(open)? + 5).max(1))
     }
 
-    /// pgbench running `mix` as the plain multi-statement transaction, `connections`
-    /// clients, for `duration` (whole seconds, at least 1).
-    pub fn ceiling(&self, mix: Mix, connections: usize, duration: Duration, work: &Path) -> anyhow::Result<Ceiling> {
-        let script = work.join(format!("order-{}.pgbench", std::process::id()));
-        std::fs::write(&script, pgbench_script(mix))?;
-        let log_dir = work.join(format!("pgbench-log-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&log_dir);
-        std::fs::create_dir_all(&log_dir)?;
-        let threads = connections.min(std::thread::available_parallelism().map_or(2, |n| n.get()));
-        let seconds = duration.as_secs().max(1);
-        let output = Command::new(&self.pgbench)
-            .args(["-n", "-M", "prepared", "-l", "--log-prefix"])
-            .arg(log_dir.join("tx"))
-            .args(["-c", &connections.to_string(), "-j", &threads.to_string(), "-T", &seconds.to_string()])
-            .args(["-D", &format!("products={}", mix.products), "-D", &format!("customers={}", mix.customers)])
-            .arg("-f")
-            .arg(&script)
-            .arg(&self.url)
-            .output()
-            .context("cannot run pgbench")?;
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        if !output.status.success() {
-            let _ = std::fs::remove_dir_all(&log_dir);
-            let _ = std::fs::remove_file(&script);
-            bail!("pgbench failed: {}{}", stdout, String::from_utf8_lossy(&output.stderr));
-        }
-        let field = |prefix: &str| -> Option<f64> {
-            let line = stdout.lines().find(|line| line.starts_with(prefix))?;
-            line[prefix.len()..].split_whitespace().next()?.parse().ok()
-        };
-        let tps = field("tps = ").with_context(|| format!("no tps in pgbench's output: {stdout}"))?;
-        let failed = field("number of failed transactions: ").unwrap_or(0.0) as u64;
-        let mut latencies = Vec::new();
-        for entry in std::fs::read_dir(&log_dir)? {
-            for line in std::fs::read_to_string(entry?.path())?.lines() {
-                if let Some(us) = line.split_whitespace().nth(2).and_then(|us| us.parse::<u32>().ok()) {
-                    latencies.push(us);
-                }
-            }
-        }
-        latencies.sort_unstable();
-        let _ = std::fs::remove_dir_all(&log_dir);
-        let _ = std::fs::remove_file(&script);
-        Ok(Ceiling {
-            how: format!("pgbench -M prepared -c {connections} -j {threads}"),
-            clients: Some(connections),
-            orders_per_s: tps,
-            p50_ms: quantile_ms(&latencies, 0.50),
-            p99_ms: quantile_ms(&latencies, 0.99),
-            orders: latencies.len() as u64,
-            failed,
-            seconds: seconds as f64,
-            latencies_us: latencies,
-        })
+    /// How many orders the database holds.
+    pub async fn orders(&self) -> anyhow::Result<u64> {
+        let mut db = self.connect().await?;
+        let count: i64 = sqlx::query_scalar("SELECT count(*) FROM orders").fetch_one(&mut db).await?;
+        Ok(u64::try_from(count)?)
     }
-}
-
-/// The pgbench script of one order of `mix`: BEGIN; a conditional decrement per line in
-/// product-id order, returning the product as the store reads it; the order row; its
-/// lines in one INSERT; COMMIT.
-pub fn pgbench_script(mix: Mix) -> String {
-    let max_lines = match mix.lines {
-        Lines::OneToThree => 3,
-        Lines::Exactly(k) => k,
-    };
-    let mut s = String::new();
-    match (mix.hot, mix.lines) {
-        (Some(_), _) => s.push_str("\\set n 1\n"),
-        (None, Lines::OneToThree) => s.push_str("\\set n random(1, 3)\n"),
-        (None, Lines::Exactly(k)) => s.push_str(&format!("\\set n {k}\n")),
-    }
-    s.push_str("\\set band :products / :n\n\\set u random(1, :customers)\n");
-    for i in 1..=max_lines {
-        match mix.hot {
-            Some(hot) => s.push_str(&format!("\\set p{i} {hot}\n")),
-            None => s.push_str(&format!("\\set p{i} {} * :band + random(1, :band)\n", i - 1)),
-        }
-    }
-    s.push_str("BEGIN;\n");
-    for i in 1..=max_lines {
-        if i > 1 {
-            s.push_str(&format!("\\if :n >= {i}\n"));
-        }
-        s.push_str(&format!(
-            "UPDATE products SET stock = stock - 1 WHERE id = {} AND stock >= 1 \
-             RETURNING id, sku, name, price_cents, stock, created_at, updated_at;\n",
-            ids::pg_product(&format!(":p{i}"))
-        ));
-        if i > 1 {
-            s.push_str("\\endif\n");
-        }
-    }
-    s.push_str(&format!(
-        "INSERT INTO orders (id, user_id, status, currency, subtotal_cents, discount_cents, total_cents, created_at, cancelled_at) \
-         VALUES ((lpad(to_hex((extract(epoch FROM clock_timestamp()) * 1000)::bigint), 12, '0') \
-         || substr(replace(gen_random_uuid()::text, '-', ''), 13))::uuid, {}, 'placed', 'USD', 300, 0, 300, now(), NULL) \
-         RETURNING id AS order_id \\gset\n",
-        ids::pg_customer(":u")
-    ));
-    for k in 1..=max_lines {
-        let keyword = if k == 1 { "\\if" } else { "\\elif" };
-        if max_lines > 1 {
-            s.push_str(&format!("{keyword} :n = {k}\n"));
-        }
-        let rows: Vec<String> = (1..=k)
-            .map(|i| {
-                format!(
-                    "(:order_id, {}, {}, 'BENCH-0000', 'Bench product 0000', 1, 100, 100)",
-                    i - 1,
-                    ids::pg_product(&format!(":p{i}"))
-                )
-            })
-            .collect();
-        s.push_str(&format!(
-            "INSERT INTO order_lines (order_id, line_no, product_id, sku, name, quantity, unit_price_cents, line_total_cents) VALUES {};\n",
-            rows.join(", ")
-        ));
-    }
-    if max_lines > 1 {
-        s.push_str("\\endif\n");
-    }
-    s.push_str("COMMIT;\n");
-    s
 }
 
 #[cfg(test)]

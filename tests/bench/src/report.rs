@@ -1,6 +1,7 @@
 //! The results: one JSON document and the same as markdown tables.
 
 use crate::ceiling::Ceiling;
+use crate::cpu::{Spent, Used};
 use crate::load::Outcome;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -110,15 +111,42 @@ pub struct OrderRun {
     pub connections: usize,
     pub service: Measured,
     pub peak_rss_mib: Option<f64>,
+    /// The server process's CPU (utime + stime) per order placed in the measured
+    /// windows, in µs.
+    pub server_cpu_us_per_order: Option<f64>,
+    /// The same of PostgreSQL's processes serving the run (see pg_processes.rs); none on
+    /// SQLite, whose work is the server's own.
+    pub database_cpu_us_per_order: Option<f64>,
     pub ceiling: Option<Ceiling>,
     /// Service orders/s ÷ ceiling orders/s.
     pub ratio: Option<f64>,
+    /// PostgreSQL: the service's own statement in autocommit, through pgbench.
+    pub one_statement_ceiling: Option<Ceiling>,
+    /// Service orders/s ÷ one-statement ceiling orders/s.
+    pub one_statement_ratio: Option<f64>,
 }
 
 impl OrderRun {
-    pub fn new(connections: usize, service: Measured, peak_rss_mib: Option<f64>, ceiling: Option<Ceiling>) -> Self {
-        let ratio = ceiling.as_ref().map(|c| service.per_s / c.orders_per_s);
-        Self { connections, service, peak_rss_mib, ceiling, ratio }
+    pub fn new(
+        connections: usize,
+        service: Measured,
+        peak_rss_mib: Option<f64>,
+        used: Used,
+        ceiling: Option<Ceiling>,
+        one_statement_ceiling: Option<Ceiling>,
+    ) -> Self {
+        let ratio_to = |ceiling: &Option<Ceiling>| ceiling.as_ref().map(|c| service.per_s / c.orders_per_s);
+        Self {
+            connections,
+            peak_rss_mib,
+            server_cpu_us_per_order: used.server.and_then(Spent::us_per_order),
+            database_cpu_us_per_order: used.database.and_then(Spent::us_per_order),
+            ratio: ratio_to(&ceiling),
+            ceiling,
+            one_statement_ratio: ratio_to(&one_statement_ceiling),
+            one_statement_ceiling,
+            service,
+        }
     }
 }
 
@@ -156,6 +184,25 @@ fn opt(value: Option<f64>, digits: usize) -> String {
     value.map_or_else(|| "–".to_owned(), |v| f(v, digits))
 }
 
+/// A ceiling's cells of the orders table: orders/s (with its clients when fewer than
+/// the service's connections), p50, p99, the database's CPU per order, the service's ratio to it.
+fn ceiling_cells(connections: usize, ceiling: Option<&Ceiling>, ratio: Option<f64>) -> [String; 5] {
+    let per_s = ceiling.map_or_else(
+        || "–".to_owned(),
+        |c| match c.clients {
+            Some(clients) if clients != connections => format!("{} ({clients} clients)", f(c.orders_per_s, 0)),
+            _ => f(c.orders_per_s, 0),
+        },
+    );
+    [
+        per_s,
+        opt(ceiling.map(|c| c.p50_ms), 2),
+        opt(ceiling.map(|c| c.p99_ms), 2),
+        opt(ceiling.and_then(|c| c.database_cpu_us_per_order), 0),
+        ratio.map_or_else(|| "–".to_owned(), |r| format!("**{r:.2}x**")),
+    ]
+}
+
 impl Report {
     pub fn markdown(&self) -> String {
         let m = &self.machine;
@@ -176,10 +223,12 @@ impl Report {
         let lines = self.settings["lines_per_order"].as_str().unwrap_or("1-3");
         let _ = writeln!(
             s,
-            "**Placing orders** ({lines} distinct random products per order; ceiling = the same transactions as plain SQL: pgbench on PostgreSQL, one rusqlite connection on SQLite)\n"
+            "**Placing orders** ({lines} distinct random products per order; ceiling = the same transactions as plain SQL: pgbench on PostgreSQL, one rusqlite connection on SQLite; one-statement ceiling = the service's own statement in autocommit through pgbench; CPU per order = utime + stime over the measured windows ÷ orders placed in them: the server process, the database's processes serving the run, SQLite's ceiling thread)\n"
         );
-        s.push_str("| database | connections | orders/s | p50 ms | p99 ms | p99/p50 | non-201 | peak RSS MiB | ceiling orders/s | ceiling p50 ms | ceiling p99 ms | service ÷ ceiling |\n");
-        s.push_str("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        s.push_str("| database | connections | orders/s | p50 ms | p99 ms | p99/p50 | non-201 | peak RSS MiB | server CPU µs/order | database CPU µs/order | ceiling orders/s | ceiling p50 ms | ceiling p99 ms | ceiling database CPU µs/order | service ÷ ceiling | one-statement ceiling orders/s | one-statement ceiling p50 ms | one-statement ceiling p99 ms | one-statement ceiling database CPU µs/order | service ÷ one-statement ceiling |\n");
+        s.push_str(
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+        );
         for db in &self.databases {
             for run in db.orders.iter().chain(db.contention.iter()) {
                 let hot = if db.contention.as_ref().is_some_and(|c| std::ptr::eq(c, run)) {
@@ -188,29 +237,25 @@ impl Report {
                     ""
                 };
                 let svc = &run.service;
-                let _ = writeln!(
-                    s,
-                    "| {}{hot} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-                    db.database,
-                    run.connections,
+                let mut cells = vec![
+                    format!("{}{hot}", db.database),
+                    run.connections.to_string(),
                     f(svc.per_s, 0),
                     f(svc.p50_ms, 2),
                     f(svc.p99_ms, 2),
                     f(svc.p99_ms / svc.p50_ms, 1),
-                    svc.unexpected,
+                    svc.unexpected.to_string(),
                     opt(run.peak_rss_mib, 1),
-                    run.ceiling.as_ref().map_or_else(
-                        || "–".to_owned(),
-                        |c| match c.clients {
-                            Some(clients) if clients != run.connections =>
-                                format!("{} ({clients} clients)", f(c.orders_per_s, 0)),
-                            _ => f(c.orders_per_s, 0),
-                        }
-                    ),
-                    opt(run.ceiling.as_ref().map(|c| c.p50_ms), 2),
-                    opt(run.ceiling.as_ref().map(|c| c.p99_ms), 2),
-                    run.ratio.map_or_else(|| "–".to_owned(), |r| format!("**{r:.2}x**")),
-                );
+                    opt(run.server_cpu_us_per_order, 0),
+                    opt(run.database_cpu_us_per_order, 0),
+                ];
+                cells.extend(ceiling_cells(run.connections, run.ceiling.as_ref(), run.ratio));
+                cells.extend(ceiling_cells(
+                    run.connections,
+                    run.one_statement_ceiling.as_ref(),
+                    run.one_statement_ratio,
+                ));
+                let _ = writeln!(s, "| {} |", cells.join(" | "));
             }
         }
         // --quick measures no growth.

@@ -1,9 +1,11 @@
 //! SQLite: a fresh file, seeded in SQL, and its ceiling: the same transactions as the
 //! service's (BEGIN IMMEDIATE, a conditional decrement per line in product-id order,
 //! the order row, its lines, COMMIT), back to back through one connection with the
-//! server's settings: WAL, synchronous=FULL, foreign keys on.
+//! server's settings: WAL, synchronous=FULL, foreign keys on; its CPU is that of the
+//! thread running them.
 
 use crate::ceiling::Ceiling;
+use crate::cpu::{self, Spent};
 use crate::ids;
 use crate::load::quantile_ms;
 use crate::workload::Mix;
@@ -57,11 +59,12 @@ impl Sqlite {
         let mut db = self.open()?;
         let tx = db.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let id = ids::sqlite_product("n");
+        let (sku, name, price) = (ids::sku("n"), ids::name("n"), ids::price("n"));
         tx.execute(
             &format!(
                 "WITH RECURSIVE s(n) AS (SELECT ?1 UNION ALL SELECT n + 1 FROM s WHERE n < ?2) \
                  INSERT INTO products (id, sku, name, price_cents, stock, created_at, updated_at) \
-                 SELECT {id}, 'BENCH-' || n, 'Bench product ' || n, 100 + n % 900, ?3, ?4, ?4 FROM s"
+                 SELECT {id}, {sku}, {name}, {price}, ?3, ?4, ?4 FROM s"
             ),
             params![from as i64, to as i64, stock, now_text()],
         )?;
@@ -75,12 +78,13 @@ impl Sqlite {
         let mut db = self.open()?;
         let tx = db.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let id = ids::sqlite_customer("n");
+        let tier = ids::tier("n");
         tx.execute(
             &format!(
                 "WITH RECURSIVE s(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM s WHERE n < ?1) \
                  INSERT INTO users (id, email, password_hash, full_name, tier, role, created_at) \
                  SELECT {id}, 'bench-' || n || '@example.com', ?2, 'Bench customer ' || n, \
-                        CASE WHEN n % 4 = 0 THEN 'premium' ELSE 'standard' END, 'customer', ?3 FROM s"
+                        {tier}, 'customer', ?3 FROM s"
             ),
             params![count as i64, hash, now_text()],
         )?;
@@ -131,6 +135,7 @@ impl Sqlite {
         let mut failed = 0;
         let until = Instant::now() + duration;
         let started = Instant::now();
+        let cpu_before = cpu::thread_ticks();
         while Instant::now() < until {
             let products = mix.pick(&mut rng);
             let customer = ids::customer(mix.customer(&mut rng));
@@ -141,6 +146,9 @@ impl Sqlite {
             }
         }
         let elapsed = started.elapsed();
+        let database_cpu = cpu::thread_ticks()
+            .zip(cpu_before)
+            .map(|(after, before)| Spent { ticks: after - before, orders: latencies.len() as u64 });
         latencies.sort_unstable();
         Ok(Ceiling {
             how: "rusqlite, 1 connection".to_owned(),
@@ -151,6 +159,8 @@ impl Sqlite {
             orders: latencies.len() as u64,
             failed,
             seconds: elapsed.as_secs_f64(),
+            database_cpu_us_per_order: database_cpu.and_then(Spent::us_per_order),
+            database_cpu,
             latencies_us: latencies,
         })
     }
