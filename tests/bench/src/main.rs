@@ -14,6 +14,7 @@ mod pg_bin;
 mod pg_processes;
 mod pgbench;
 mod pgbench_script;
+mod pgbouncer;
 mod postgres;
 mod progress;
 mod report;
@@ -54,8 +55,9 @@ struct Args {
     /// A few seconds in all, tiny seeds: checks that the benchmark works, measures nothing worth reading.
     #[arg(long)]
     smoke: bool,
-    /// Which databases: sqlite, postgres (comma-separated).
-    #[arg(long, value_delimiter = ',', default_value = "sqlite,postgres")]
+    /// Which databases: sqlite, postgres, pgbouncer (PostgreSQL behind a PgBouncer of the
+    /// benchmark's own in transaction pooling mode) (comma-separated).
+    #[arg(long, value_delimiter = ',', default_value = "sqlite,postgres,pgbouncer")]
     databases: Vec<String>,
     /// Concurrent connections of the order runs (comma-separated).
     #[arg(long, value_delimiter = ',')]
@@ -79,7 +81,12 @@ struct Args {
     #[arg(long, default_value_t = 1)]
     load_threads: usize,
     /// The PostgreSQL server to use; the run creates and drops a database of its own on it.
-    #[arg(long, env = "ORDERS_BENCH_POSTGRES_URL", default_value = "postgres://postgres@127.0.0.1:5432/test")]
+    /// Without TLS by default, as on loopback it only adds encryption to both sides.
+    #[arg(
+        long,
+        env = "ORDERS_BENCH_POSTGRES_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+    )]
     postgres_url: String,
     /// Build profile of orders-server: release or debug.
     #[arg(long, default_value = "release")]
@@ -219,8 +226,9 @@ async fn main() -> anyhow::Result<()> {
     for database in &args.databases {
         let report = match database.as_str() {
             "sqlite" => bench.sqlite(&mut generator_check).await?,
-            "postgres" | "postgresql" => bench.postgres().await?,
-            other => bail!("unknown database {other:?}: use sqlite or postgres"),
+            "postgres" | "postgresql" => bench.postgres(None).await?,
+            "pgbouncer" => bench.postgres(Some(&workspace)).await?,
+            other => bail!("unknown database {other:?}: use sqlite, postgres or pgbouncer"),
         };
         databases.push(report);
     }
@@ -556,22 +564,37 @@ impl Bench {
         Ok(report)
     }
 
-    async fn postgres(&self) -> anyhow::Result<DatabaseReport> {
+    /// PostgreSQL, direct or (with the workspace, for its script) behind a PgBouncer of
+    /// the run's own; the ceilings always reach the database directly.
+    async fn postgres(&self, through_pgbouncer: Option<&Path>) -> anyhow::Result<DatabaseReport> {
         let (url, progress) = (self.args.postgres_url.clone(), self.progress.clone());
         blocking(move || progress.suspend(|| postgres::ensure_running(&url))).await?;
         let db = postgres::Postgres::create(&self.args.postgres_url).await?;
         self.progress.note(format!("PostgreSQL: {}", db.url));
-        let outcome = self.postgres_on(&db).await;
+        let bouncer = through_pgbouncer.map(pgbouncer::PgBouncer::start).transpose()?;
+        let outcome = match &bouncer {
+            Some(bouncer) => match bouncer.url_of(&db.name) {
+                Ok(url) => self.postgres_on(&db, &url, "PostgreSQL via PgBouncer").await,
+                Err(error) => Err(error),
+            },
+            None => self.postgres_on(&db, &db.url, "PostgreSQL").await,
+        };
+        drop(bouncer);
         let dropped = db.drop_database().await;
         let report = outcome?;
         dropped.context("cannot drop the benchmark's database")?;
         Ok(report)
     }
 
-    async fn postgres_on(&self, db: &postgres::Postgres) -> anyhow::Result<DatabaseReport> {
-        let _line = self.progress.database("PostgreSQL", self.runs());
+    async fn postgres_on(
+        &self,
+        db: &postgres::Postgres,
+        server_url: &str,
+        label: &'static str,
+    ) -> anyhow::Result<DatabaseReport> {
+        let _line = self.progress.database(label, self.runs());
         self.progress.doing("starting the server and seeding");
-        let server = self.start_server("postgres", &db.url)?;
+        let server = self.start_server(if server_url == db.url { "postgres" } else { "pgbouncer" }, server_url)?;
         let address = server.address;
         db.seed_products(1, self.sizes.products, STOCK).await?;
         db.seed_customers(self.sizes.customers, &self.hash).await?;
@@ -580,14 +603,14 @@ impl Bench {
         if processes.is_none() {
             self.progress.note("PostgreSQL runs on another machine: its CPU is not measured");
         }
-        let mut report = DatabaseReport::new("PostgreSQL");
+        let mut report = DatabaseReport::new(label);
         for &connections in &self.sizes.connections {
             let what = format!("orders, {}", plural(connections, "connection"));
             let run = self
                 .postgres_against_ceiling(what, db, processes.as_mut(), &server, self.order_mix(), connections)
                 .await?;
             self.progress.note(format!(
-                "PostgreSQL @{connections}: {:.0} orders/s, ceiling {}, one-statement ceiling {}",
+                "{label} @{connections}: {:.0} orders/s, ceiling {}, one-statement ceiling {}",
                 run.service.per_s,
                 per_s(&run.ceiling),
                 per_s(&run.one_statement_ceiling)

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 pub struct Postgres {
     admin_url: String,
-    name: String,
+    pub name: String,
     pub url: String,
     pub pgbench: PathBuf,
 }
