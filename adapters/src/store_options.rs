@@ -12,6 +12,8 @@ pub struct StoreOptions {
     pub acquire_timeout: Duration,
     /// PostgreSQL: longest a statement may run (or wait for a lock) before it is
     /// cancelled and the request fails as unavailable, so nothing hangs on a stuck database.
+    /// Behind PgBouncer (`pgbouncer=true`) it is the default, 5 s, set in every
+    /// transaction, whatever this says.
     pub statement_timeout: Duration,
 }
 

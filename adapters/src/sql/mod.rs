@@ -5,8 +5,9 @@
 //! power cut), a busy timeout, and write transactions begun `IMMEDIATE` so that
 //! concurrent writers queue instead of failing; within one process, orders are written
 //! by one writer thread with group commit ([`sqlite_writer`]), and other writes take
-//! turns with it. Stock only ever moves through conditional updates inside
-//! transactions: no read-then-write.
+//! turns with it. Stock only moves inside a transaction that holds the product's row
+//! (PostgreSQL: locked `FOR UPDATE` and checked in the same statement; SQLite: the
+//! write lock and a conditional update), so it never goes below zero.
 
 mod bounced;
 mod connection;

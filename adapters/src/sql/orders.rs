@@ -1,5 +1,5 @@
 //! [`OrderStore`] on SQL. Orders are decided on terms kept in [`super::terms`] (read
-//! once when missing); placing and cancelling run as one function call on PostgreSQL
+//! once when missing); placing and cancelling run as one statement on PostgreSQL
 //! ([`super::postgres_orders`]) and as one unit on SQLite's writer
 //! ([`super::sqlite_orders`]), which check those terms again and take the stock.
 

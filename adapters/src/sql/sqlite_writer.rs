@@ -36,16 +36,14 @@ use tokio::sync::{mpsc, oneshot};
 const MAX_BATCH: usize = 64;
 /// Requests at most waiting for the writer; more wait to be queued, within the limit.
 const QUEUE: usize = 1024;
-/// How long the writer waits for SQLite's write lock while another process holds it.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A unit's work on the writer's connection: its answer, and whether to keep what it
 /// wrote (`false` rolls its savepoint back: it answers from what it read).
 pub(super) type Work<T> = Box<dyn FnOnce(&Connection) -> Result<(T, bool), BackendError> + Send>;
 
-/// A queued unit, run on the writer's connection (`None`: its wait ran out, so it only
-/// says so).
-type Run = Box<dyn FnOnce(Option<&Connection>) -> Ran + Send>;
+/// A queued unit, run on the writer's connection, or told why it cannot run (its wait
+/// ran out, or the batch could not begin): then it only answers so.
+type Run = Box<dyn FnOnce(Result<&Connection, BackendError>) -> Ran + Send>;
 
 /// Tells a unit how its batch ended.
 type Tell = Box<dyn FnOnce(Result<(), BackendError>) + Send>;
@@ -109,7 +107,7 @@ pub(super) struct AloneTurn {
 impl SqliteWriter {
     /// Starts the writer on `path`, giving each request at most `wait` to get its turn.
     pub(super) fn start(path: &Path, wait: Duration) -> Result<Self, BackendError> {
-        let queue = spawn(path)?;
+        let queue = spawn(path, wait)?;
         Ok(Self { shared: std::sync::Arc::new(Shared { path: path.to_owned(), wait, queue: Mutex::new(queue) }) })
     }
 
@@ -120,10 +118,13 @@ impl SqliteWriter {
         let deadline = Instant::now() + self.shared.wait;
         let turn = std::sync::Arc::new(Turn::default());
         let (reply, mut answer) = oneshot::channel::<Result<T, BackendError>>();
-        let run = Box::new(move |conn: Option<&Connection>| -> Ran {
-            let Some(conn) = conn else {
-                let _ = reply.send(Err(waited_too_long()));
-                return Ran { keep: false, after_commit: None };
+        let run = Box::new(move |conn: Result<&Connection, BackendError>| -> Ran {
+            let conn = match conn {
+                Ok(conn) => conn,
+                Err(cannot_run) => {
+                    let _ = reply.send(Err(cannot_run));
+                    return Ran { keep: false, after_commit: None };
+                }
             };
             match work(conn) {
                 Ok((value, keep)) => Ran {
@@ -179,7 +180,7 @@ impl SqliteWriter {
         let mut queue = self.shared.queue.lock().unwrap_or_else(|e| e.into_inner());
         if queue.same_channel(dead) {
             tracing::error!("the SQLite writer stopped; starting a new one");
-            *queue = spawn(&self.shared.path)?;
+            *queue = spawn(&self.shared.path, self.shared.wait)?;
         }
         Ok(())
     }
@@ -189,9 +190,11 @@ fn waited_too_long() -> BackendError {
     BackendError::unavailable("the SQLite writer is saturated: a request waited too long for its turn")
 }
 
-/// Opens the writer's connection and starts its thread; the queue to it.
-fn spawn(path: &Path) -> Result<mpsc::Sender<Job>, BackendError> {
-    let conn = open(path).map_err(sqlite_error)?;
+/// Opens the writer's connection and starts its thread; the queue to it. While another
+/// process holds SQLite's write lock, a batch waits for it as long as a request may
+/// wait for its turn, then its unit fails as unavailable.
+fn spawn(path: &Path, wait: Duration) -> Result<mpsc::Sender<Job>, BackendError> {
+    let conn = open(path, wait).map_err(sqlite_error)?;
     let (queue, jobs) = mpsc::channel(QUEUE);
     std::thread::Builder::new()
         .name("sqlite-writer".to_owned())
@@ -201,12 +204,12 @@ fn spawn(path: &Path) -> Result<mpsc::Sender<Job>, BackendError> {
 }
 
 /// A connection with the store's settings: WAL, `synchronous=FULL`, foreign keys.
-fn open(path: &Path) -> rusqlite::Result<Connection> {
+fn open(path: &Path, busy_timeout: Duration) -> rusqlite::Result<Connection> {
     let conn = Connection::open(path)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", true)?;
-    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.busy_timeout(busy_timeout)?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
 }
@@ -258,16 +261,12 @@ impl Batch {
     /// its deadline passed while it queued.
     fn run(&mut self, conn: &Connection, deadline: Instant, turn: &Turn, run: Run) {
         if Instant::now() > deadline || !turn.settle(TAKEN) {
-            run(None);
+            run(Err(waited_too_long()));
             return;
         }
         if !self.open {
             if let Err(error) = run_cached(conn, "BEGIN IMMEDIATE") {
-                let error = sqlite_error(error);
-                let ran = run(Some(conn));
-                if let Some(tell) = ran.after_commit {
-                    tell(Err(error));
-                }
+                run(Err(sqlite_error(error)));
                 return;
             }
             self.open = true;
@@ -278,7 +277,7 @@ impl Batch {
             self.fail(conn, sqlite_error(error));
             return;
         }
-        let ran = catch_unwind(AssertUnwindSafe(|| run(Some(conn))));
+        let ran = catch_unwind(AssertUnwindSafe(|| run(Ok(conn))));
         let keep = matches!(&ran, Ok(Ran { keep: true, .. }));
         if let Ok(Ran { after_commit: Some(tell), .. }) = ran {
             self.waiting.push(tell);
@@ -377,6 +376,18 @@ mod tests {
         });
         assert_eq!(writer.unit(discarded).await.unwrap(), 7);
         assert_eq!(count(&dir), 0);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_unit_whose_batch_cannot_begin_fails_and_writes_nothing() {
+        let (dir, writer) = writer();
+        let other = Connection::open(dir.path().join("writer.db")).unwrap();
+        other.execute_batch("BEGIN IMMEDIATE").unwrap();
+        let result = writer.unit(insert(1)).await;
+        assert!(matches!(result, Err(BackendError::Unavailable(_))), "{result:?}");
+        other.execute_batch("ROLLBACK").unwrap();
+        writer.unit(insert(2)).await.unwrap();
+        assert_eq!(count(&dir), 1, "only the unit that could begin wrote");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

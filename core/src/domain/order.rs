@@ -55,8 +55,9 @@ impl OrderItems {
         &self.0
     }
 
-    /// The lines sorted by product id: the order in which stock is taken, so that
-    /// concurrent orders lock products in one global order and cannot deadlock.
+    /// The lines sorted by product id: the order in which rule 2 looks for a short line
+    /// (stores lock products in this order too, so that concurrent orders cannot
+    /// deadlock).
     pub fn in_product_order(&self) -> Vec<OrderRequestLine> {
         let mut lines = self.0.clone();
         lines.sort_by_key(|line| line.product_id);

@@ -1,5 +1,5 @@
-//! Where the product catalogue is kept (stock taken by orders goes through
-//! [`OrderTx`](super::OrderTx) instead).
+//! Where the product catalogue is kept (stock taken and given back by orders goes
+//! through [`OrderStore`](super::OrderStore) instead).
 
 use super::BackendError;
 use crate::domain::{Product, ProductChanges, ProductId, RestockQuantity, Sku, Timestamp};

@@ -1,6 +1,6 @@
 //! Who a request is from: the id a valid access token names, and the user with that
 //! id as stored now (for use cases that act on the caller's current rights; placing an
-//! order reads the customer in its own unit of work instead).
+//! order has the store check the customer's tier as it places the order instead).
 
 use super::Service;
 use crate::domain::{User, UserId};

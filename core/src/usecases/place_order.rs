@@ -17,9 +17,10 @@ use crate::domain::{
 };
 use crate::ports::{BackendError, Claim, KeyClaim, Placement};
 
-/// How many times an order is decided again after the store found that something it
-/// was decided on changed, before the request fails as unavailable. Prices and tiers
-/// change rarely; stock that runs short ends in a refusal, not another attempt.
+/// How many times an order is placed at most (the first attempt included) while the
+/// store keeps finding that something it was decided on changed; then the request
+/// fails as unavailable. Prices and tiers change rarely; stock that runs short ends in
+/// a refusal, not another attempt.
 pub const PLACEMENT_ATTEMPTS: usize = 4;
 
 /// A placed order, and whether it was placed by an earlier request with the same key.

@@ -3,7 +3,7 @@
 //! password flow (log in with e-mail and password), so that Swagger UI's Authorize
 //! button works either way; [`Caller`] accepts either. It checks the token only: a
 //! handler that needs the user as stored now asks core for it ([`Caller::actor`]), and
-//! placing an order reads the customer in its own unit of work.
+//! placing an order has the store check the customer's tier as it places the order.
 
 use super::problem::Problem;
 use orders_core::domain::UserId;
