@@ -8,7 +8,7 @@
 use orders_adapters::tokens::JwtIssuer;
 use orders_adapters::{Store, StoreOptions};
 use orders_core::usecases::{Service, Settings};
-use sea_orm::{ConnectionTrait, Database};
+use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
 use std::sync::Arc;
 use tempfile::TempDir;
 
@@ -36,6 +36,21 @@ impl TestStore {
         store.migrate().await.expect("migrations apply");
         let service = service_on(&store);
         Self { store, service, url, direct_url, _dir: dir, postgres }
+    }
+
+    /// On PostgreSQL, how many sessions of this store's database are inside a
+    /// transaction with nothing to do: each one holds its locks, and behind PgBouncer
+    /// also a server connection, from everyone else.
+    pub async fn sessions_idle_in_transaction(&self) -> Option<i64> {
+        let database = self.postgres.as_ref()?;
+        let admin = Database::connect(&database.base).await.expect("the test server is reachable");
+        let count = Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND state LIKE 'idle in transaction%'",
+            [database.name.clone().into()],
+        );
+        let row = admin.query_one_raw(count).await.expect("pg_stat_activity is readable").expect("a count");
+        Some(row.try_get_by_index(0).expect("a number"))
     }
 
     /// Which kind of store this is, for messages.

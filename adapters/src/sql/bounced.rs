@@ -68,11 +68,16 @@ impl Bounced {
         sqlx::raw_sql("SELECT 1").execute(&mut *conn).await.map(|_| ()).map_err(exec_error)
     }
 
-    /// A transaction on a connection of the pool, begun with [`BEGIN`].
+    /// A transaction on a connection of the pool, begun with [`BEGIN`]. The connection
+    /// is the transaction's before `BEGIN` is sent, so that a caller that gives up while
+    /// it travels still rolls back (sqlx would hand the connection back to the pool
+    /// inside the transaction, where it would keep a PgBouncer server connection
+    /// from everyone else).
     pub(crate) async fn begin(&self) -> Result<BouncedTransaction, DbErr> {
-        let mut conn = self.pool.acquire().await.map_err(|e| DbErr::Conn(RuntimeErr::SqlxError(Arc::new(e))))?;
-        sqlx::raw_sql(BEGIN).execute(&mut *conn).await.map_err(exec_error)?;
-        Ok(BouncedTransaction { conn: Mutex::new(Some(conn)) })
+        let conn = self.pool.acquire().await.map_err(|e| DbErr::Conn(RuntimeErr::SqlxError(Arc::new(e))))?;
+        let transaction = BouncedTransaction { conn: Mutex::new(Some(conn)) };
+        transaction.with(async |conn| sqlx::raw_sql(BEGIN).execute(conn).await.map_err(exec_error)).await?;
+        Ok(transaction)
     }
 
     /// Runs `work` in a transaction of its own, committed when it succeeds.
