@@ -8,7 +8,7 @@ use orders_adapters::tokens::JwtIssuer;
 use orders_adapters::{Store, StoreOptions};
 use orders_core::domain::{
     Email, IdempotencyKey, Limit, Order, OrderId, OrderItems, OrderStatus, PageRequest, Product, ProductChanges,
-    Refusal, RequestFingerprint, RestockQuantity, Role, Sku, Tier, User, UserId,
+    ProductName, Refusal, RequestFingerprint, RestockQuantity, Role, Sku, Stock, Tier, User, UserId,
 };
 use orders_core::ports::{AccessChange, Claim, KeyClaim};
 use orders_core::usecases::{
@@ -35,6 +35,7 @@ macro_rules! store_suite {
             a_refused_order_changes_nothing,
             orders_are_listed_newest_first_per_user,
             cancelling_restocks_once,
+            a_cancel_may_return_stock_past_the_cap_and_every_read_still_answers,
             idempotency_keys_replay_and_refuse_and_expire,
             login_failures_are_counted_per_email_and_cleared,
             migrations_run_twice_harmlessly,
@@ -276,6 +277,29 @@ pub async fn cancelling_restocks_once(t: &TestStore) {
     assert_eq!((stock_of(s, &a).await, stock_of(s, &b).await), (10, 10));
     assert!(matches!(s.cancel_order(&actor, order.id).await, Err(CancelOrderError::NotCancellable)));
     assert_eq!((stock_of(s, &a).await, stock_of(s, &b).await), (10, 10));
+}
+
+pub async fn a_cancel_may_return_stock_past_the_cap_and_every_read_still_answers(t: &TestStore) {
+    let s = &t.service;
+    let ada = customer(s, "ada@example.com", Tier::Standard).await;
+    let p = product(s, "CAP", 100, 1_000).await;
+    let order = s.place_order(ada.id, &items(&[(&p, 1_000)]), None).await.unwrap().order;
+    let to_the_cap = RestockQuantity::new(Stock::MAX).unwrap();
+    s.restock_product(&Actor::Operator, p.id, to_the_cap).await.unwrap();
+    s.cancel_order(&Actor::User(ada.clone()), order.id).await.unwrap();
+
+    let past_the_cap = Stock::MAX + 1_000;
+    assert_eq!(stock_of(s, &p).await, past_the_cap, "the cancel gave every unit back");
+    let listed = s.list_products(PageRequest::default()).await.unwrap();
+    assert!(listed.items.iter().any(|q| q.id == p.id && q.stock.units() == past_the_cap));
+    assert_eq!(s.product_by_sku(&p.sku).await.unwrap().stock.units(), past_the_cap);
+    let renamed = ProductChanges { name: Some(ProductName::parse("Renamed").unwrap()), price: None };
+    assert_eq!(s.update_product(&Actor::Operator, p.id, renamed).await.unwrap().stock.units(), past_the_cap);
+    let one_more = s.restock_product(&Actor::Operator, p.id, RestockQuantity::new(1).unwrap()).await;
+    assert!(matches!(one_more, Err(RestockError::StockLimit { stock }) if stock == past_the_cap), "{one_more:?}");
+    let placed = s.place_order(ada.id, &items(&[(&p, 2_000)]), None).await.unwrap();
+    assert_eq!(placed.order.lines[0].quantity.units(), 2_000, "orders still take from it");
+    assert_eq!(stock_of(s, &p).await, past_the_cap - 2_000);
 }
 
 pub async fn idempotency_keys_replay_and_refuse_and_expire(t: &TestStore) {

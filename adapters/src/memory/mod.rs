@@ -121,7 +121,7 @@ impl ProductStore for MemoryStore {
         let Some(product) = state.products.get_mut(&id) else {
             return Ok(RestockOutcome::NotFound);
         };
-        let Ok(stock) = Stock::new(product.stock.units() + quantity.units()) else {
+        let Ok(stock) = Stock::new(product.stock.units().saturating_add(quantity.units())) else {
             return Ok(RestockOutcome::WouldExceedMax { stock: product.stock.units() });
         };
         product.stock = stock;

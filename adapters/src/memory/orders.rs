@@ -35,7 +35,7 @@ impl OrderStore for MemoryStore {
         for line in &order.lines {
             let holds = state.products.get(&line.product_id).and_then(|p| {
                 let same_terms = p.sku == line.sku && p.name == line.name && p.price == line.unit_price;
-                let stock = Stock::new(p.stock.units() - line.quantity.units()).ok();
+                let stock = Stock::held(p.stock.units() - line.quantity.units()).ok();
                 stock.filter(|_| same_terms)
             });
             match holds {
@@ -71,7 +71,8 @@ impl OrderStore for MemoryStore {
             let product = state.products.get(&line.product_id).ok_or_else(|| {
                 BackendError::failed(format!("product {} of a placed order has vanished", line.product_id))
             })?;
-            let stock = Stock::new(product.stock.units() + line.quantity.units()).map_err(BackendError::failed)?;
+            let stock = Stock::held(product.stock.units().saturating_add(line.quantity.units()))
+                .map_err(BackendError::failed)?;
             returned.push((line.product_id, stock));
         }
         for (product, stock) in returned {

@@ -30,7 +30,7 @@ pub(crate) fn user(row: user::Model) -> Result<User, BackendError> {
         id: UserId::from_uuid(row.id),
         email: stored(Email::parse(&row.email), "users.email")?,
         password_hash: PasswordHash::new(row.password_hash),
-        full_name: row.full_name.as_deref().map(|name| stored(FullName::parse(name), "users.full_name")).transpose()?,
+        full_name: row.full_name.as_deref().map(FullName::stored),
         tier: tier(&row.tier)?,
         role: stored(Role::parse(&row.role), "users.role")?,
         created_at: row.created_at,
@@ -53,9 +53,9 @@ pub(crate) fn product(row: product::Model) -> Result<Product, BackendError> {
     Ok(Product {
         id: ProductId::from_uuid(row.id),
         sku: stored(Sku::parse(&row.sku), "products.sku")?,
-        name: stored(ProductName::parse(&row.name), "products.name")?,
+        name: ProductName::stored(&row.name),
         price: stored(Price::from_cents(row.price_cents), "products.price_cents")?,
-        stock: stored(Stock::new(row.stock), "products.stock")?,
+        stock: stored(Stock::held(row.stock), "products.stock")?,
         created_at: row.created_at,
         updated_at: row.updated_at,
     })
@@ -81,7 +81,7 @@ pub(crate) fn order(row: order::Model, lines: Vec<order_line::Model>) -> Result<
             Ok(OrderLine {
                 product_id: ProductId::from_uuid(line.product_id),
                 sku: stored(Sku::parse(&line.sku), "order_lines.sku")?,
-                name: stored(ProductName::parse(&line.name), "order_lines.name")?,
+                name: ProductName::stored(&line.name),
                 quantity: stored(Quantity::new(line.quantity), "order_lines.quantity")?,
                 unit_price: stored(Price::from_cents(line.unit_price_cents), "order_lines.unit_price_cents")?,
                 line_total: Money::from_cents(line.line_total_cents),
@@ -184,7 +184,7 @@ pub(crate) fn product_state(
     Ok(ProductState {
         id: ProductId::from_uuid(id),
         sku: stored(Sku::parse(sku), "products.sku")?,
-        name: stored(ProductName::parse(name), "products.name")?,
+        name: ProductName::stored(name),
         price: stored(Price::from_cents(price_cents), "products.price_cents")?,
         stock,
     })

@@ -3,7 +3,7 @@
 use super::ids::ProductId;
 use super::money::Money;
 use super::time::Timestamp;
-use super::validation::{Invalid, char_count_within, within};
+use super::validation::{Invalid, char_count_within, displayable, within};
 use std::fmt;
 
 /// A stock-keeping unit: 1 to 64 characters of `A-Z a-z 0-9 - _ .`, unique per product.
@@ -31,14 +31,20 @@ impl fmt::Display for Sku {
     }
 }
 
-/// A product's display name: 1 to 200 characters.
+/// A product's display name: 1 to 200 characters of [`displayable`] text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProductName(String);
 
 impl ProductName {
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
         char_count_within(raw, 1, 200, "name")?;
+        displayable(raw, "name")?;
         Ok(Self(raw.to_owned()))
+    }
+
+    /// A name as stored, which may predate today's rules: shown as it is.
+    pub fn stored(raw: &str) -> Self {
+        Self(raw.to_owned())
     }
 
     pub fn as_str(&self) -> &str {
@@ -66,15 +72,24 @@ impl Price {
     }
 }
 
-/// Units on hand: 0 to 10^9.
+/// Units on hand, never negative. An admin sets at most [`Stock::MAX`] (creating or
+/// restocking a product); a cancelled order gives its units back even past it, so a
+/// product may hold more, and everything that reads stock accepts any such value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Stock(i64);
 
 impl Stock {
+    /// The most an admin may set.
     pub const MAX: i64 = 1_000_000_000;
 
+    /// Stock as an admin sets it: 0 to [`Stock::MAX`].
     pub fn new(units: i64) -> Result<Self, Invalid> {
         within(units, 0, Self::MAX, "stock").map(Self)
+    }
+
+    /// Stock as a product may hold it: any number that is not negative.
+    pub fn held(units: i64) -> Result<Self, Invalid> {
+        within(units, 0, i64::MAX, "stock").map(Self)
     }
 
     pub const fn units(self) -> i64 {
@@ -124,6 +139,20 @@ impl ProductChanges {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_admin_sets_at_most_the_cap_but_a_product_may_hold_more() {
+        assert!(Stock::new(Stock::MAX).is_ok());
+        assert!(Stock::new(Stock::MAX + 1).is_err());
+        assert_eq!(Stock::held(Stock::MAX + 1_000).map(Stock::units), Ok(Stock::MAX + 1_000));
+        assert!(Stock::held(-1).is_err());
+    }
+
+    #[test]
+    fn a_stored_name_is_shown_as_it_is_though_a_new_one_is_checked() {
+        assert!(ProductName::parse("bad\0name").is_err());
+        assert_eq!(ProductName::stored("bad\0name").as_str(), "bad\0name");
+    }
 
     #[test]
     fn sku_allows_its_alphabet_only() {

@@ -3,7 +3,7 @@
 
 use super::ids::UserId;
 use super::time::Timestamp;
-use super::validation::{Invalid, char_count_within};
+use super::validation::{Invalid, char_count_within, displayable};
 use std::fmt;
 
 /// A syntactically valid e-mail address of at most 254 characters, stored lower-cased
@@ -77,14 +77,23 @@ impl fmt::Debug for PasswordHash {
     }
 }
 
-/// A person's name as they want it shown: at most 200 characters.
+/// A person's name as they want it shown: at most 200 characters of
+/// [`displayable`](super::validation::displayable) text, or none at all.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FullName(String);
 
 impl FullName {
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
         char_count_within(raw, 0, 200, "full_name")?;
+        if !raw.is_empty() {
+            displayable(raw, "full_name")?;
+        }
         Ok(Self(raw.to_owned()))
+    }
+
+    /// A name as stored, which may predate today's rules: shown as it is.
+    pub fn stored(raw: &str) -> Self {
+        Self(raw.to_owned())
     }
 
     pub fn as_str(&self) -> &str {

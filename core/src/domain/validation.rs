@@ -96,11 +96,63 @@ pub(crate) fn char_count_within(value: &str, min: usize, max: usize, what: &str)
     }
 }
 
+/// Text that shows as what it says: no control characters (C0 and C1, NUL included),
+/// no bidirectional overrides or isolates (U+202A-U+202E, U+2066-U+2069: they make
+/// text display in another order than it is stored), and something visible, not only
+/// white space or invisible characters. Joiners that scripts and emoji need are kept.
+pub(crate) fn displayable(value: &str, what: &str) -> Result<(), Invalid> {
+    if let Some(c) = value.chars().find(|&c| c.is_control()) {
+        return Err(Invalid::new(format!("{what} must not contain control characters (found U+{:04X})", c as u32)));
+    }
+    if let Some(c) = value.chars().find(|c| matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')) {
+        return Err(Invalid::new(format!(
+            "{what} must not contain bidirectional overrides or isolates (found U+{:04X})",
+            c as u32
+        )));
+    }
+    let invisible = |c: char| c.is_whitespace() || matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}');
+    if value.chars().all(invisible) {
+        return Err(Invalid::new(format!("{what} must contain visible characters, not only white space")));
+    }
+    Ok(())
+}
+
 /// `value` is within `min..=max`.
 pub(crate) fn within(value: i64, min: i64, max: i64, what: &str) -> Result<i64, Invalid> {
     if (min..=max).contains(&value) {
         Ok(value)
     } else {
         Err(Invalid::new(format!("{what} must be between {min} and {max}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_that_display_as_they_read_are_accepted() {
+        for name in ["Widget", "Crème brûlée", "שלום", "👩‍💻 Dev kit", "می‌خواهم", "  padded  "]
+        {
+            assert_eq!(displayable(name, "name"), Ok(()), "{name:?}");
+        }
+    }
+
+    #[test]
+    fn control_characters_bidi_controls_and_blank_names_are_refused_naming_the_field() {
+        for name in [
+            "a\0b",
+            "tab\there",
+            "line\nbreak",
+            "c1\u{85}",
+            "evil\u{202E}txt",
+            "iso\u{2066}late",
+            "   ",
+            "\u{200B}\u{FEFF}",
+            "\u{3000}",
+        ] {
+            let refused = displayable(name, "name").expect_err(name);
+            assert!(refused.message().starts_with("name must"), "{refused}");
+        }
     }
 }

@@ -232,3 +232,49 @@ async fn without_a_limit_a_page_holds_20_products() {
     assert_eq!(page.expect(200)["items"].as_array().unwrap().len(), 20);
     assert!(page.body["next_cursor"].is_string());
 }
+
+#[tokio::test]
+async fn names_with_control_characters_bidi_overrides_or_nothing_visible_are_refused() {
+    let server = TestApp::start().await;
+    let admin = server.admin_token().await;
+    let product = server.product(&admin, 100, 1).await;
+    for name in ["nul\u{0}inside", "gnp.\u{202E}exe", "\u{2066}isolated", "   ", "\u{200B}"] {
+        let body = json!({"sku": "TEXT-1", "name": name, "price_cents": 1, "stock": 1});
+        server.post("/v1/products", Some(&admin), &body).await.assert_invalid_fields(&["name"]);
+        server
+            .patch(&product_path(&product), Some(&admin), &json!({"name": name}))
+            .await
+            .assert_invalid_fields(&["name"]);
+    }
+    assert_eq!(server.get(&product_path(&product), None).await.expect(200)["name"], product["name"]);
+    let fine = json!({"sku": "TEXT-2", "name": "Crème brûlée 👩‍💻", "price_cents": 1, "stock": 1});
+    server.post("/v1/products", Some(&admin), &fine).await.expect(201);
+}
+
+#[tokio::test]
+async fn after_a_cancel_returns_stock_past_the_cap_every_product_call_still_answers() {
+    let server = TestApp::start().await;
+    let admin = server.admin_token().await;
+    let (_, customer) = server.customer().await;
+    let product = server.product(&admin, 100, 1_000).await;
+    let order = server.place_order(&customer, &[(&product, 1_000)], None).await.expect(201).clone();
+    let restock = format!("{}/restock", product_path(&product));
+    server.post(&restock, Some(&admin), &json!({"quantity": 1_000_000_000})).await.expect(200);
+    let cancel = format!("/v1/orders/{}/cancel", order["id"].as_str().unwrap());
+    server.post(&cancel, Some(&customer), &json!({})).await.expect(200);
+
+    assert_eq!(server.get(&product_path(&product), None).await.expect(200)["stock"], 1_000_001_000_i64);
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = cursor
+            .as_ref()
+            .map_or("/v1/products?limit=100".to_owned(), |c| format!("/v1/products?limit=100&cursor={c}"));
+        let page = server.get(&path, None).await.expect(200).clone();
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    server.patch(&product_path(&product), Some(&admin), &json!({"price_cents": 150})).await.expect(200);
+    server.post(&restock, Some(&admin), &json!({"quantity": 1})).await.assert_invalid_fields(&["quantity"]);
+}

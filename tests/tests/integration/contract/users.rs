@@ -154,3 +154,12 @@ async fn changing_access_without_a_token_is_a_401() {
 
     answer.assert_problem(401, "unauthenticated");
 }
+
+#[tokio::test]
+async fn a_full_name_with_control_characters_or_bidi_overrides_is_refused() {
+    let server = TestApp::start().await;
+    for full_name in ["Ada\u{0}", "Ada \u{202E}ecalovL", "\u{3000}"] {
+        let body = json!({"email": unique_email("text"), "password": "correct horse", "full_name": full_name});
+        server.post("/v1/users", None, &body).await.assert_invalid_fields(&["full_name"]);
+    }
+}

@@ -13,16 +13,18 @@ use uuid::Uuid;
 #[derive(Debug, Clone, Object, Deserialize)]
 #[oai(rename = "NewProduct")]
 pub struct CreateProductRequest {
-    /// 1 to 64 characters of `A-Z a-z 0-9 - _ .`; unique.
+    /// 1 to 64 characters of `A-Z a-z 0-9 - _ .`; unique, case-sensitive.
     #[oai(validator(min_length = 1, max_length = 64, pattern = r"^[A-Za-z0-9._-]+$"))]
     pub sku: String,
-    /// 1 to 200 characters.
+    /// 1 to 200 characters; no control characters, bidirectional overrides or isolates,
+    /// and not only white space.
     #[oai(validator(min_length = 1, max_length = 200))]
     pub name: String,
     /// Unit price in cents, 0 to 10^12.
     #[oai(validator(minimum(value = "0"), maximum(value = "1000000000000")))]
     pub price_cents: i64,
-    /// Units in stock, 0 to 10^9.
+    /// Units in stock, 0 to 10^9 (the most an admin sets; cancelled orders may return
+    /// stock past it).
     #[oai(validator(minimum(value = "0"), maximum(value = "1000000000")))]
     pub stock: i64,
 }
@@ -38,7 +40,8 @@ impl CreateProductRequest {
 #[derive(Debug, Clone, Object, Deserialize)]
 #[oai(rename = "ProductChanges")]
 pub struct UpdateProductRequest {
-    /// 1 to 200 characters.
+    /// 1 to 200 characters; no control characters, bidirectional overrides or isolates,
+    /// and not only white space.
     #[oai(validator(min_length = 1, max_length = 200))]
     #[serde(default, deserialize_with = "non_null")]
     pub name: Option<String>,
@@ -78,7 +81,8 @@ pub struct ProductResponse {
     pub name: String,
     /// Unit price in cents of the deployment's currency.
     pub price_cents: i64,
-    /// Units in stock now.
+    /// Units in stock now: never negative, and past 10^9 when cancelled orders returned
+    /// stock to a product restocked to that limit.
     pub stock: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,

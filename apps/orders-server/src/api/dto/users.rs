@@ -19,7 +19,8 @@ pub struct RegisterUserRequest {
     pub email: EmailAddress,
     /// 8 to 128 characters.
     pub password: NewPassword,
-    /// At most 200 characters; absent: no name.
+    /// At most 200 characters; no control characters, bidirectional overrides or
+    /// isolates, and not only white space; absent: no name.
     #[oai(validator(max_length = 200))]
     #[serde(default, deserialize_with = "non_null")]
     pub full_name: Option<String>,
