@@ -729,8 +729,10 @@ pub async fn every_port_answers_within_a_second_while_orders_stream(t: &TestStor
         })
         .collect();
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let ports =
-        t.store.ports(orders_composition::outside_ports(Arc::new(JwtIssuer::with_random_secret(TimeDelta::hours(1)))));
+    let ports = t.store.ports(orders_composition::outside_ports(
+        Arc::new(JwtIssuer::with_random_secret(TimeDelta::hours(1))),
+        Default::default(),
+    ));
     let timed = |what: &'static str, took: Duration| {
         assert!(took < Duration::from_secs(1), "[{}] {what} took {took:?} while orders streamed", t.kind());
         println!("[{}] {what} answered in {took:?} while orders streamed", t.kind());
@@ -795,8 +797,10 @@ pub async fn keys_older_than_their_lifetime_are_purged_and_then_free(t: &TestSto
     let s = &t.service;
     let ada = customer(s, "ada@example.com", Tier::Standard).await;
     let p = product(s, "P", 100, 10).await;
-    let ports =
-        t.store.ports(orders_composition::outside_ports(Arc::new(JwtIssuer::with_random_secret(TimeDelta::hours(1)))));
+    let ports = t.store.ports(orders_composition::outside_ports(
+        Arc::new(JwtIssuer::with_random_secret(TimeDelta::hours(1))),
+        Default::default(),
+    ));
     let request = items(&[(&p, 1)]);
     let claim_at = |key: &str, age: TimeDelta| KeyClaim {
         user: ada.id,

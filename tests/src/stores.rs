@@ -66,7 +66,7 @@ impl TestStore {
 
 pub fn service_on(store: &Store) -> Service {
     let tokens = Arc::new(JwtIssuer::with_random_secret(chrono::TimeDelta::hours(1)));
-    orders_composition::service(store, tokens, Settings::default())
+    orders_composition::service(store, tokens, Settings::default(), Default::default())
 }
 
 pub async fn memory() -> TestStore {

@@ -4,18 +4,20 @@
 //! nowhere else.
 
 use orders_adapters::clock::SystemClock;
-use orders_adapters::passwords::Argon2Hasher;
+use orders_adapters::passwords::{Argon2Hasher, HashingLimit};
 use orders_adapters::{OutsidePorts, Store};
 use orders_core::ports::TokenIssuer;
 use orders_core::usecases::{Service, Settings};
 use std::sync::Arc;
 
-/// The use cases over `store`, signing and checking tokens with `tokens`.
-pub fn service(store: &Store, tokens: Arc<dyn TokenIssuer>, settings: Settings) -> Service {
-    Service::new(store.ports(outside_ports(tokens)), settings)
+/// The use cases over `store`, signing and checking tokens with `tokens`, hashing
+/// passwords within `hashing`.
+pub fn service(store: &Store, tokens: Arc<dyn TokenIssuer>, settings: Settings, hashing: HashingLimit) -> Service {
+    Service::new(store.ports(outside_ports(tokens, hashing)), settings)
 }
 
-/// The ports no store provides: argon2id passwords, the system clock, and `tokens`.
-pub fn outside_ports(tokens: Arc<dyn TokenIssuer>) -> OutsidePorts {
-    OutsidePorts { passwords: Arc::new(Argon2Hasher::new()), tokens, clock: Arc::new(SystemClock) }
+/// The ports no store provides: argon2id passwords within `hashing`, the system
+/// clock, and `tokens`.
+pub fn outside_ports(tokens: Arc<dyn TokenIssuer>, hashing: HashingLimit) -> OutsidePorts {
+    OutsidePorts { passwords: Arc::new(Argon2Hasher::new(hashing)), tokens, clock: Arc::new(SystemClock) }
 }

@@ -4,6 +4,7 @@
 use chrono::TimeDelta;
 use clap::Parser;
 use orders_adapters::StoreOptions;
+use orders_adapters::passwords::HashingLimit;
 use orders_adapters::tokens::JwtIssuer;
 use orders_core::domain::Currency;
 use std::net::SocketAddr;
@@ -45,6 +46,15 @@ pub struct Config {
     #[arg(long, env = "ORDERS_POOL_TIMEOUT_MS", default_value_t = 3000,
           value_parser = clap::value_parser!(u64).range(1..=600_000))]
     pub pool_timeout_ms: u64,
+
+    /// Most password hashes computed at once (logins, registrations); each takes about 19 MiB and a core (default: one per core).
+    #[arg(long, env = "ORDERS_PASSWORD_HASHES", value_parser = clap::value_parser!(u32).range(1..=1_000))]
+    pub password_hashes: Option<u32>,
+
+    /// Longest wait for a turn to hash a password before a login or registration fails with 503, in milliseconds.
+    #[arg(long, env = "ORDERS_PASSWORD_WAIT_MS", default_value_t = 3000,
+          value_parser = clap::value_parser!(u64).range(1..=600_000))]
+    pub password_wait_ms: u64,
 }
 
 impl Config {
@@ -68,6 +78,15 @@ impl Config {
             max_connections: self.max_connections,
             acquire_timeout: Duration::from_millis(self.pool_timeout_ms),
             ..StoreOptions::default()
+        }
+    }
+
+    /// How many password hashes run at once, and how long a request waits for one.
+    pub fn hashing_limit(&self) -> HashingLimit {
+        let default = HashingLimit::default();
+        HashingLimit {
+            at_once: self.password_hashes.map_or(default.at_once, |n| n as usize),
+            wait: Duration::from_millis(self.password_wait_ms),
         }
     }
 

@@ -28,7 +28,12 @@ pub async fn prepare(config: &Config) -> anyhow::Result<(Store, Service)> {
     if random_secret {
         tracing::warn!("no --jwt-secret (ORDERS_JWT_SECRET) given: using a random one; tokens die with this process");
     }
-    let service = orders_composition::service(&store, Arc::new(tokens), Settings { currency: config.currency });
+    let service = orders_composition::service(
+        &store,
+        Arc::new(tokens),
+        Settings { currency: config.currency },
+        config.hashing_limit(),
+    );
     if config.demo {
         demo::seed(&service).await.context("cannot create the demo data")?;
     }

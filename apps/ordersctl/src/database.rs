@@ -37,6 +37,6 @@ impl Database {
     pub async fn service(&self) -> Result<Service, Failure> {
         let store = self.migrate().await?;
         let tokens = Arc::new(JwtIssuer::with_random_secret(TimeDelta::minutes(1)));
-        Ok(orders_composition::service(&store, tokens, Settings { currency: self.currency }))
+        Ok(orders_composition::service(&store, tokens, Settings { currency: self.currency }, Default::default()))
     }
 }

@@ -202,8 +202,11 @@ async fn main() -> anyhow::Result<()> {
         Some(bin) => bin.clone(),
         None => server::build(&workspace, &args.server_profile)?,
     };
-    let hash =
-        Argon2Hasher::new().hash(&Password::parse(PASSWORD).map_err(anyhow::Error::msg)?).await?.as_str().to_owned();
+    let hash = Argon2Hasher::default()
+        .hash(&Password::parse(PASSWORD).map_err(anyhow::Error::msg)?)
+        .await?
+        .as_str()
+        .to_owned();
     let issuer = JwtIssuer::new(JWT_SECRET.as_bytes(), chrono::TimeDelta::hours(6));
     let mint = |n: u64| issuer.issue(UserId::from_uuid(ids::customer(n)), chrono::Utc::now()).map(|t| t.token);
     let tokens = Arc::new((1..=sizes.customers).map(mint).collect::<Result<Vec<_>, _>>()?);

@@ -69,7 +69,7 @@ pub fn openapi_service(service: Service, store: Store) -> OpenApiService<Api, ()
 pub fn spec_service() -> OpenApiService<Api, ()> {
     let store = Store::Memory(MemoryStore::new());
     let tokens = Arc::new(JwtIssuer::with_random_secret(chrono::TimeDelta::hours(1)));
-    openapi_service(orders_composition::service(&store, tokens, Settings::default()), store)
+    openapi_service(orders_composition::service(&store, tokens, Settings::default(), Default::default()), store)
 }
 
 const DESCRIPTION: &str = "\

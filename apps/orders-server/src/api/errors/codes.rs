@@ -211,10 +211,14 @@ pub static INTERNAL_ERROR: Code =
     Code::new(500, "internal_error", "the server failed; the cause is logged, not shown.")
         .hiding_the_cause("the server failed to answer; this was logged");
 
-pub static SERVICE_UNAVAILABLE: Code =
-    Code::new(503, "service_unavailable", "the database cannot be reached or is saturated; try again later.")
-        .hiding_the_cause("the service cannot reach its database right now; try again shortly")
-        .with_headers(&[RETRY_AFTER_ONE_SECOND]);
+pub static SERVICE_UNAVAILABLE: Code = Code::new(
+    503,
+    "service_unavailable",
+    "the database cannot be reached, or the server is saturated (its database connections, or on logins and \
+         registrations its password checks); try again later.",
+)
+.hiding_the_cause("the service cannot serve this request right now; try again shortly")
+.with_headers(&[RETRY_AFTER_ONE_SECOND]);
 
 pub static NOT_READY: Code = Code::new(503, "not_ready", "the database does not answer.")
     .hiding_the_cause("the database does not answer")
