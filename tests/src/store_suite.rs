@@ -10,7 +10,7 @@ use orders_core::domain::{
     Email, IdempotencyKey, Limit, Order, OrderId, OrderItems, OrderStatus, PageRequest, Product, ProductChanges,
     ProductName, Refusal, RequestFingerprint, RestockQuantity, Role, Sku, Stock, Tier, User, UserId,
 };
-use orders_core::ports::{AccessChange, Claim, KeyClaim};
+use orders_core::ports::{AccessChange, BackendError, Claim, KeyClaim};
 use orders_core::usecases::{
     Actor, CancelOrderError, CreateProductError, CreateUserError, NewProduct, PlaceOrderError, Placed, Registration,
     RestockError, Service,
@@ -38,6 +38,7 @@ macro_rules! store_suite {
             a_cancel_may_return_stock_past_the_cap_and_every_read_still_answers,
             idempotency_keys_replay_and_refuse_and_expire,
             login_failures_are_counted_per_email_and_cleared,
+            of_parallel_guesses_at_most_the_limit_check_a_password,
             migrations_run_twice_harmlessly,
             concurrent_orders_for_scarce_stock_never_oversell,
             concurrent_cancels_of_one_order_restock_once,
@@ -351,6 +352,30 @@ pub async fn login_failures_are_counted_per_email_and_cleared(t: &TestStore) {
     assert!(s.authenticate("bob@example.com", PASSWORD).await.is_ok(), "another email is not throttled");
     assert!(s.authenticate("bob@example.com", "wrong password").await.is_err());
     assert!(s.authenticate("bob@example.com", PASSWORD).await.is_ok());
+}
+
+pub async fn of_parallel_guesses_at_most_the_limit_check_a_password(t: &TestStore) {
+    use orders_core::usecases::{AuthenticateError, LOGIN_FAILURE_LIMIT};
+    let s = &t.service;
+    customer(s, "ada@example.com", Tier::Standard).await;
+    let tasks = (0..200)
+        .map(|n| {
+            let s = s.clone();
+            tokio::spawn(async move { s.authenticate("ada@example.com", &format!("wrong guess {n}")).await })
+        })
+        .collect();
+    let (results, took) = race(tasks).await;
+    let checked = results.iter().filter(|r| matches!(r, Err(AuthenticateError::InvalidCredentials))).count();
+    let throttled = results.iter().filter(|r| matches!(r, Err(AuthenticateError::TooManyAttempts { .. }))).count();
+    let other: Vec<_> = results
+        .iter()
+        .filter_map(|r| r.as_ref().err())
+        .filter(|e| !matches!(e, AuthenticateError::InvalidCredentials | AuthenticateError::TooManyAttempts { .. }))
+        .collect();
+    println!("[{}] 200 parallel guesses: {checked} checked, {throttled} throttled, {took:?}", t.kind());
+    assert!(other.iter().all(|e| matches!(e, AuthenticateError::Backend(BackendError::Unavailable(_)))), "{other:?}");
+    assert!(checked <= LOGIN_FAILURE_LIMIT as usize, "{checked} passwords were checked");
+    assert!(throttled >= 200 - LOGIN_FAILURE_LIMIT as usize - other.len());
 }
 
 pub async fn migrations_run_twice_harmlessly(t: &TestStore) {
@@ -771,8 +796,11 @@ pub async fn every_port_answers_within_a_second_while_orders_stream(t: &TestStor
     timed("IdempotencyStore::record_refusal", started.elapsed());
     let started = Instant::now();
     let email = Email::parse("carol@example.com").unwrap();
-    ports.login_attempts.record_failure(&email, ports.clock.now()).await.unwrap();
-    ports.login_attempts.failures_since(&email, ports.clock.now() - TimeDelta::minutes(1), 5).await.unwrap();
+    ports
+        .login_attempts
+        .count_attempt(&email, ports.clock.now(), ports.clock.now() - TimeDelta::minutes(1), 5)
+        .await
+        .unwrap();
     ports.login_attempts.clear(&email).await.unwrap();
     timed("LoginAttempts", started.elapsed());
     let started = Instant::now();

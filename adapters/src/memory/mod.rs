@@ -5,15 +5,15 @@
 mod orders;
 mod state;
 
-use crate::memory::state::State;
+use crate::memory::state::{LoginWindow, State};
 use async_trait::async_trait;
 use orders_core::domain::{
     Email, IdempotencyRecord, Product, ProductChanges, ProductId, RecordedOutcome, Refusal, RestockQuantity, Sku,
     Stock, Timestamp, User, UserId,
 };
 use orders_core::ports::{
-    AccessChange, BackendError, Claim, IdempotencyStore, InsertProductError, InsertUserError, KeyClaim, LoginAttempts,
-    ProductStore, RestockOutcome, UserStore,
+    AccessChange, AttemptCount, BackendError, Claim, IdempotencyStore, InsertProductError, InsertUserError, KeyClaim,
+    LoginAttempts, ProductStore, RestockOutcome, UserStore,
 };
 use std::ops::Bound;
 use std::sync::Arc;
@@ -149,27 +149,27 @@ impl IdempotencyStore for MemoryStore {
 
 #[async_trait]
 impl LoginAttempts for MemoryStore {
-    async fn failures_since(
+    async fn count_attempt(
         &self,
         email: &Email,
-        since: Timestamp,
+        at: Timestamp,
+        window_ended_before: Timestamp,
         limit: u32,
-    ) -> Result<Vec<Timestamp>, BackendError> {
-        let state = self.state.lock().await;
-        let mut failures: Vec<Timestamp> =
-            state.login_failures.get(email).into_iter().flatten().copied().filter(|at| *at >= since).collect();
-        failures.sort_unstable_by(|a, b| b.cmp(a));
-        failures.truncate(limit as usize);
-        Ok(failures)
-    }
-
-    async fn record_failure(&self, email: &Email, at: Timestamp) -> Result<(), BackendError> {
-        self.state.lock().await.login_failures.entry(email.clone()).or_default().push(at);
-        Ok(())
+    ) -> Result<AttemptCount, BackendError> {
+        let mut state = self.state.lock().await;
+        let window = state.login_attempts.entry(email.clone()).or_insert(LoginWindow { started_at: at, attempts: 0 });
+        if window.started_at < window_ended_before {
+            *window = LoginWindow { started_at: at, attempts: 0 };
+        }
+        if window.attempts >= limit {
+            return Ok(AttemptCount::Throttled { window_started_at: window.started_at });
+        }
+        window.attempts += 1;
+        Ok(AttemptCount::Counted)
     }
 
     async fn clear(&self, email: &Email) -> Result<(), BackendError> {
-        self.state.lock().await.login_failures.remove(email);
+        self.state.lock().await.login_attempts.remove(email);
         Ok(())
     }
 }

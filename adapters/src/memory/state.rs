@@ -14,7 +14,13 @@ pub(super) struct State {
     /// Ordered by id, which is creation order.
     pub orders: BTreeMap<OrderId, Order>,
     pub idempotency_keys: HashMap<(UserId, String), (IdempotencyRecord, Timestamp)>,
-    pub login_failures: HashMap<Email, Vec<Timestamp>>,
+    pub login_attempts: HashMap<Email, LoginWindow>,
+}
+
+/// The logins counted for one email in its current window.
+pub(super) struct LoginWindow {
+    pub started_at: Timestamp,
+    pub attempts: u32,
 }
 
 impl State {

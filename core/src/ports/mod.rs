@@ -15,7 +15,7 @@ mod users;
 pub use clock::Clock;
 pub use error::{BackendError, BoxError};
 pub use idempotency::{Claim, IdempotencyStore, KeyClaim};
-pub use login_attempts::LoginAttempts;
+pub use login_attempts::{AttemptCount, LoginAttempts};
 pub use orders::{OrderStore, Placement};
 pub use passwords::PasswordHasher;
 pub use products::{InsertProductError, ProductStore, RestockOutcome};

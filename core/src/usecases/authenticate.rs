@@ -3,12 +3,12 @@
 
 use super::Service;
 use crate::domain::{Email, Password, PasswordHash, Timestamp};
-use crate::ports::{AccessToken, BackendError};
+use crate::ports::{AccessToken, AttemptCount, BackendError};
 use chrono::TimeDelta;
 
-/// Failed logins for one email within [`LOGIN_FAILURE_WINDOW`] that block further tries.
+/// Logins for one email that may check a password within one [`LOGIN_FAILURE_WINDOW`].
 pub const LOGIN_FAILURE_LIMIT: u32 = 5;
-/// How far back failed logins count.
+/// How long a window of counted logins lasts, from the first.
 pub const LOGIN_FAILURE_WINDOW: TimeDelta = TimeDelta::minutes(15);
 
 #[derive(Debug, thiserror::Error)]
@@ -23,19 +23,25 @@ pub enum AuthenticateError {
 }
 
 impl Service {
-    /// A token for the user with this email and password. After
-    /// [`LOGIN_FAILURE_LIMIT`] failures within [`LOGIN_FAILURE_WINDOW`], refuses even
-    /// the right password until the oldest of them leaves the window; a success forgets
-    /// the failures.
+    /// A token for the user with this email and password.
+    ///
+    /// Every login is counted before its password is checked, in one atomic step with
+    /// the limit, so that concurrent guesses cannot outrun it: within
+    /// [`LOGIN_FAILURE_WINDOW`] from the first counted login, at most
+    /// [`LOGIN_FAILURE_LIMIT`] check a password, and the rest (the right password
+    /// included) are refused until the window ends. A success forgets the count.
     pub async fn authenticate(&self, email: &str, password: &str) -> Result<AccessToken, AuthenticateError> {
         let Ok(email) = Email::parse(email) else {
             return Err(AuthenticateError::InvalidCredentials);
         };
         let now = self.ports.clock.now();
-        let failures =
-            self.ports.login_attempts.failures_since(&email, now - LOGIN_FAILURE_WINDOW, LOGIN_FAILURE_LIMIT).await?;
-        if let Some(retry_after_seconds) = throttled_for(&failures, now) {
-            return Err(AuthenticateError::TooManyAttempts { retry_after_seconds });
+        let window_ended_before = now - LOGIN_FAILURE_WINDOW;
+        let counted =
+            self.ports.login_attempts.count_attempt(&email, now, window_ended_before, LOGIN_FAILURE_LIMIT).await?;
+        if let AttemptCount::Throttled { window_started_at } = counted {
+            return Err(AuthenticateError::TooManyAttempts {
+                retry_after_seconds: throttled_for(window_started_at, now),
+            });
         }
 
         let user = self.ports.users.by_email(&email).await?;
@@ -49,22 +55,16 @@ impl Service {
             Err(_) => false,
         };
         let Some(user) = user.filter(|_| matches) else {
-            self.ports.login_attempts.record_failure(&email, now).await?;
             return Err(AuthenticateError::InvalidCredentials);
         };
-
-        if !failures.is_empty() {
-            self.ports.login_attempts.clear(&email).await?;
-        }
+        self.ports.login_attempts.clear(&email).await?;
         Ok(self.ports.tokens.issue(user.id, now)?)
     }
 }
 
-/// Seconds until logins are allowed again, if `failures` (newest first) reach the limit.
-fn throttled_for(failures: &[Timestamp], now: Timestamp) -> Option<i64> {
-    let oldest_counted = failures.get(LOGIN_FAILURE_LIMIT as usize - 1)?;
-    let until = *oldest_counted + LOGIN_FAILURE_WINDOW;
-    Some((until - now).num_seconds().max(1))
+/// Seconds until the window that started at `window_started_at` ends, at least 1.
+fn throttled_for(window_started_at: Timestamp, now: Timestamp) -> i64 {
+    (window_started_at + LOGIN_FAILURE_WINDOW - now).num_seconds().max(1)
 }
 
 #[cfg(test)]
@@ -78,42 +78,42 @@ mod tests {
         AccessToken { token: "jwt".into(), expires_in_seconds: 3600 }
     }
 
-    fn ports_with_failures(failures: Vec<Timestamp>) -> MockPorts {
+    fn ports_counting(answer: AttemptCount) -> MockPorts {
         let mut ports = MockPorts::new();
         ports
             .login_attempts
-            .expect_failures_since()
-            .withf(|_, since, limit| *since == fixed_now() - LOGIN_FAILURE_WINDOW && *limit == LOGIN_FAILURE_LIMIT)
-            .returning(move |_, _, _| Ok(failures.clone()));
+            .expect_count_attempt()
+            .withf(|_, at, ended_before, limit| {
+                *at == fixed_now()
+                    && *ended_before == fixed_now() - LOGIN_FAILURE_WINDOW
+                    && *limit == LOGIN_FAILURE_LIMIT
+            })
+            .times(1)
+            .returning(move |_, _, _, _| Ok(answer));
         ports
     }
 
     #[tokio::test]
-    async fn the_right_password_gets_a_token() {
-        let mut ports = ports_with_failures(vec![]);
+    async fn the_right_password_gets_a_token_and_forgets_the_count() {
+        let mut ports = ports_counting(AttemptCount::Counted);
         let ada = user(Tier::Standard, Role::Customer);
         let id = ada.id;
         ports.users.expect_by_email().returning(move |_| Ok(Some(ada.clone())));
         ports.passwords.expect_verify().returning(|_, _| Ok(true));
         ports.tokens.expect_issue().with(eq(id), eq(fixed_now())).returning(|_, _| Ok(token()));
-        ports.login_attempts.expect_clear().times(0);
+        ports.login_attempts.expect_clear().times(1).returning(|_| Ok(()));
         let issued = ports.service().authenticate("ADA@example.com", "correct horse").await.unwrap();
         assert_eq!(issued, token());
     }
 
     #[tokio::test]
-    async fn a_wrong_password_and_an_unknown_email_get_the_same_answer_and_are_counted() {
+    async fn a_wrong_password_and_an_unknown_email_get_the_same_answer_and_stay_counted() {
         for known in [true, false] {
-            let mut ports = ports_with_failures(vec![]);
+            let mut ports = ports_counting(AttemptCount::Counted);
             let ada = user(Tier::Standard, Role::Customer);
             ports.users.expect_by_email().returning(move |_| Ok(known.then(|| ada.clone())));
             ports.passwords.expect_verify().times(1).returning(|_, _| Ok(false));
-            ports
-                .login_attempts
-                .expect_record_failure()
-                .withf(|_, at| *at == fixed_now())
-                .times(1)
-                .returning(|_, _| Ok(()));
+            ports.login_attempts.expect_clear().times(0);
             ports.tokens.expect_issue().times(0);
             let result = ports.service().authenticate("ada@example.com", "wrong password").await;
             assert!(matches!(result, Err(AuthenticateError::InvalidCredentials)), "known email: {known}");
@@ -121,28 +121,20 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn five_recent_failures_block_even_the_right_password_until_the_oldest_expires() {
-        let failures: Vec<_> = (1..=5).map(|m| fixed_now() - TimeDelta::minutes(m)).collect();
-        let ports = ports_with_failures(failures);
+    async fn past_the_limit_no_password_is_checked_until_the_window_ends() {
+        let window_started_at = fixed_now() - TimeDelta::minutes(5);
+        let mut ports = ports_counting(AttemptCount::Throttled { window_started_at });
+        ports.users.expect_by_email().times(0);
+        ports.passwords.expect_verify().times(0);
         let result = ports.service().authenticate("ada@example.com", "correct horse").await;
-        // The 5th failure was 5 minutes ago; it leaves the 15-minute window in 10.
-        assert!(matches!(result, Err(AuthenticateError::TooManyAttempts { retry_after_seconds: 600 })));
+        // The window started 5 minutes ago; it ends in 10.
+        assert!(matches!(result, Err(AuthenticateError::TooManyAttempts { retry_after_seconds: 600 })), "{result:?}");
     }
 
     #[tokio::test]
-    async fn a_success_after_failures_forgets_them() {
-        let mut ports = ports_with_failures(vec![fixed_now() - TimeDelta::minutes(1)]);
-        let ada = user(Tier::Standard, Role::Customer);
-        ports.users.expect_by_email().returning(move |_| Ok(Some(ada.clone())));
-        ports.passwords.expect_verify().returning(|_, _| Ok(true));
-        ports.login_attempts.expect_clear().times(1).returning(|_| Ok(()));
-        ports.tokens.expect_issue().returning(|_, _| Ok(token()));
-        assert!(ports.service().authenticate("ada@example.com", "correct horse").await.is_ok());
-    }
-
-    #[tokio::test]
-    async fn a_malformed_email_is_just_wrong_credentials() {
-        let ports = MockPorts::new();
+    async fn a_malformed_email_is_just_wrong_credentials_and_not_counted() {
+        let mut ports = MockPorts::new();
+        ports.login_attempts.expect_count_attempt().times(0);
         let result = ports.service().authenticate("not an email", "whatever").await;
         assert!(matches!(result, Err(AuthenticateError::InvalidCredentials)));
     }

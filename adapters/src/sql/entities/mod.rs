@@ -2,7 +2,7 @@
 //! domain types lives in `convert.rs`.
 
 pub mod idempotency_key;
-pub mod login_failure;
+pub mod login_attempt;
 pub mod order;
 pub mod order_line;
 pub mod product;

@@ -2,6 +2,7 @@
 //! is never edited: changes come as new migrations.
 
 mod m0001_orders_schema;
+mod m0002_login_attempts;
 
 use sea_orm_migration::{MigrationTrait, MigratorTrait};
 
@@ -9,6 +10,6 @@ pub struct Migrator;
 
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m0001_orders_schema::Migration)]
+        vec![Box::new(m0001_orders_schema::Migration), Box::new(m0002_login_attempts::Migration)]
     }
 }

@@ -103,3 +103,33 @@ async fn login_throttling_is_shared_by_every_server() {
     let (other, _) = second.customer().await;
     first.request_token(other["email"].as_str().unwrap(), "customer-password").await.expect(200);
 }
+
+/// Two hundred wrong passwords for one account, spread over two processes at once:
+/// at most the limit of them are checked (401), the rest are throttled (429).
+#[cfg_attr(not(postgres_programs), ignore = "needs PostgreSQL's initdb and pg_ctl: install PostgreSQL")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parallel_guesses_through_two_servers_check_at_most_the_limit() {
+    let database = PostgresServer::start();
+    let options = ServerOptions { database_url: Some(database.url()), ..ServerOptions::default() };
+    let first = TestServer::start_with(options.clone()).await;
+    let second = TestServer::start_with(options).await;
+    let (customer, _) = first.customer().await;
+    let email = customer["email"].as_str().unwrap().to_owned();
+
+    let mut guesses = tokio::task::JoinSet::new();
+    for n in 0..200 {
+        let server = if n % 2 == 0 { &first } else { &second };
+        let form = [("username", email.clone()), ("password", format!("wrong guess {n}"))];
+        guesses.spawn(answer(server.client().post(server.url("/v1/auth/token")).form(&form)));
+    }
+    let answers = guesses.join_all().await;
+
+    let checked = answers.iter().filter(|a| a.status == 401).count();
+    let throttled = answers.iter().filter(|a| a.status == 429).count();
+    for other in answers.iter().filter(|a| a.status != 401 && a.status != 429) {
+        other.assert_problem(503, "service_unavailable");
+    }
+    println!("200 parallel guesses through two servers: {checked} checked, {throttled} throttled");
+    assert!(checked <= 5, "{checked} passwords were checked");
+    assert!(throttled >= 190, "{throttled} throttled");
+}

@@ -196,8 +196,8 @@ pub static IDEMPOTENCY_KEY_REUSED: Code =
 pub static TOO_MANY_ATTEMPTS: Code = Code::new(
     429,
     "too_many_attempts",
-    "5 logins for this e-mail failed within 15 minutes; every login for it, even with the right password, \
-     is refused until `Retry-After` seconds have passed.",
+    "5 logins for this e-mail were checked within 15 minutes of the first and none succeeded; every login \
+     for it, even with the right password, is refused until `Retry-After` seconds have passed.",
 )
 .with_headers(&[HeaderDoc {
     name: "Retry-After",
