@@ -47,6 +47,15 @@ pub struct Config {
           value_parser = clap::value_parser!(u64).range(1..=600_000))]
     pub pool_timeout_ms: u64,
 
+    /// Most client connections open at once; past it, the oldest connections that were never answered are closed to make room (default: the file limit less 512).
+    #[arg(long, env = "ORDERS_MAX_OPEN_CONNECTIONS", value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    pub max_open_connections: Option<u64>,
+
+    /// A client connection that neither sends nor receives a byte for this long is closed (silent sockets, stalled headers or bodies, idle keep-alive), in milliseconds; keep it above the longest request (pool and statement timeouts).
+    #[arg(long, env = "ORDERS_IDLE_TIMEOUT_MS", default_value_t = 30_000,
+          value_parser = clap::value_parser!(u64).range(100..=3_600_000))]
+    pub idle_timeout_ms: u64,
+
     /// Most password hashes computed at once (logins, registrations); each takes about 19 MiB and a core (default: one per core).
     #[arg(long, env = "ORDERS_PASSWORD_HASHES", value_parser = clap::value_parser!(u32).range(1..=1_000))]
     pub password_hashes: Option<u32>,

@@ -13,6 +13,7 @@
 pub mod api;
 pub mod app;
 pub mod config;
+pub mod connections;
 pub mod demo;
 pub mod middleware;
 pub mod startup;

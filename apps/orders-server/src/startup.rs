@@ -2,6 +2,7 @@
 //! seed demo data, serve until SIGINT or SIGTERM, then let in-flight requests finish.
 
 use crate::config::Config;
+use crate::connections::{self, CappedAcceptor};
 use crate::{app, demo};
 use anyhow::Context;
 use orders_adapters::Store;
@@ -43,6 +44,9 @@ pub async fn prepare(config: &Config) -> anyhow::Result<(Store, Service)> {
 pub async fn run(config: Config) -> anyhow::Result<()> {
     let (store, service) = prepare(&config).await?;
 
+    let file_limit = connections::raise_file_limit().context("cannot read or raise the limit on open files")?;
+    let cap = config.max_open_connections.map_or_else(|| connections::default_cap(file_limit), |n| n as usize);
+    tracing::info!(file_limit, max_open_connections = cap, "connection limits");
     let acceptor = TcpListener::bind(config.bind)
         .into_acceptor()
         .await
@@ -60,6 +64,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     }
 
     let purge = tokio::spawn(purge_idempotency_keys(service.clone()));
+    let acceptor = CappedAcceptor::new(acceptor, cap, Duration::from_millis(config.idle_timeout_ms));
     let served = Server::new_with_acceptor(acceptor)
         .run_with_graceful_shutdown(app::build(service, store), shutdown_signal(), Some(SHUTDOWN_GRACE))
         .await;

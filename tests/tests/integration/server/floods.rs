@@ -44,3 +44,90 @@ async fn two_hundred_concurrent_logins_are_all_answered_in_bounded_memory() {
     let (_, token) = server.customer().await;
     assert!(!token.is_empty(), "after the flood, logins work again");
 }
+
+/// Reads from `stream` until the server closes it (or resets it): how long that took,
+/// or `None` if it is still open after `within`.
+async fn closed_within(stream: &mut tokio::net::TcpStream, within: Duration) -> Option<Duration> {
+    use tokio::io::AsyncReadExt;
+    let started = Instant::now();
+    let mut buffer = [0u8; 4096];
+    loop {
+        match tokio::time::timeout_at((started + within).into(), stream.read(&mut buffer)).await {
+            Err(_) => return None,
+            Ok(Ok(0) | Err(_)) => return Some(started.elapsed()),
+            Ok(Ok(_)) => {}
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn silent_sockets_and_stalled_heads_and_bodies_are_closed_by_the_idle_timeout() {
+    use tokio::io::AsyncWriteExt;
+    let options = ServerOptions {
+        extra_args: ["--idle-timeout-ms", "500"].map(String::from).to_vec(),
+        ..ServerOptions::default()
+    };
+    let server = TestServer::start_with(options).await;
+    let stalled: [&[u8]; 3] = [
+        b"",
+        b"GET /health HTTP/1.1\r\nHost: slow\r\n",
+        b"POST /v1/users HTTP/1.1\r\nHost: slow\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{",
+    ];
+    for sent in stalled {
+        let mut stream = server.connect().await;
+        stream.write_all(sent).await.unwrap();
+        let closed = closed_within(&mut stream, Duration::from_secs(5)).await;
+        let what = String::from_utf8_lossy(sent);
+        assert!(closed.is_some_and(|after| after >= Duration::from_millis(400)), "{what:?}: closed after {closed:?}");
+    }
+    let mut keep_alive = server.connect().await;
+    keep_alive.write_all(b"GET /health HTTP/1.1\r\nHost: slow\r\n\r\n").await.unwrap();
+    assert!(closed_within(&mut keep_alive, Duration::from_secs(5)).await.is_some(), "an idle keep-alive is closed too");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_the_connection_cap_silent_sockets_make_room_and_health_answers_within_a_second() {
+    hold_slow_sockets_and_probe_health(300, Some(100)).await;
+}
+
+/// The attack as measured: as many slow sockets as the file limit allows (19,900 of
+/// 20,000), held by a process of their own, against a server with its default cap.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_answers_within_a_second_while_19_900_slow_sockets_are_held() {
+    hold_slow_sockets_and_probe_health(19_900, None).await;
+}
+
+async fn hold_slow_sockets_and_probe_health(sockets: usize, cap: Option<usize>) {
+    use std::io::BufRead;
+    let mut extra_args = vec!["--idle-timeout-ms".to_owned(), "120000".to_owned()];
+    if let Some(cap) = cap {
+        extra_args.extend(["--max-open-connections".to_owned(), cap.to_string()]);
+    }
+    let server = TestServer::start_with(ServerOptions { extra_args, ..ServerOptions::default() }).await;
+    let address = server.base_url.trim_start_matches("http://").to_owned();
+    let mut holder = std::process::Command::new(env!("CARGO_BIN_EXE_slow-clients"))
+        .args([&address, &sockets.to_string()])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("slow-clients starts");
+    let mut line = String::new();
+    std::io::BufReader::new(holder.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let held: usize = line.trim().trim_start_matches("held ").parse().expect("slow-clients says how many it holds");
+
+    let probe = reqwest::Client::builder().timeout(Duration::from_secs(1)).build().unwrap();
+    let started = Instant::now();
+    let health = probe.get(server.url("/health")).send().await;
+    let took = started.elapsed();
+    let open = std::fs::read_dir(format!("/proc/{}/fd", server.pid())).map(|dir| dir.count()).unwrap_or(0);
+    let _ = holder.kill();
+    let _ = holder.wait();
+    eprintln!(
+        "{held} slow sockets held: /health answered {:?} in {took:?}; the server has {open} files open",
+        health.as_ref().map(|r| r.status())
+    );
+    assert!(held >= sockets * 9 / 10, "only {held} of {sockets} sockets could be opened");
+    assert_eq!(health.expect("/health answers within a second").status(), 200);
+    if let Some(cap) = cap {
+        assert!(open < cap + 64, "{open} files open past a cap of {cap}");
+    }
+}

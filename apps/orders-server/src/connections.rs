@@ -1,0 +1,267 @@
+//! Open connections: each one ended when it stalls, and all kept within a cap below the
+//! process's file limit.
+//!
+//! A connection whose reads make no progress for the idle timeout is ended: a socket
+//! that sends nothing, a request head or body that stops half-way, a keep-alive
+//! connection left idle. (A client that keeps dribbling bytes keeps its connection, but
+//! holds only one place of the cap below.) The timer restarts with every byte read or
+//! written, so it also ends a client that stops reading what it is sent; it ends a
+//! request whose handling takes longer, so keep it above the store's timeouts.
+//!
+//! Every accepted connection is registered, oldest first. When a new one would pass
+//! the cap, the server makes room the way nginx reuses connections: it ends the oldest
+//! connections that have not yet been answered anything (sockets that sent nothing, or
+//! half a request, and hold a file descriptor), then, if that is not enough, the oldest
+//! of the others. The new client is served at once, so a flood of silent sockets cannot
+//! lock out a `/health` probe. Should accepting fail because the process is out of file
+//! descriptors anyway, room is made the same way and accepting goes on.
+
+use poem::http::uri::Scheme;
+use poem::listener::Acceptor;
+use poem::web::{LocalAddr, RemoteAddr};
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
+
+/// File descriptors kept free beside the connection cap: the database's connections,
+/// the SQLite files, logs.
+pub const FILE_HEADROOM: u64 = 512;
+
+/// The connection cap for a process whose file limit is `nofile`.
+pub fn default_cap(nofile: u64) -> usize {
+    usize::try_from(nofile.saturating_sub(FILE_HEADROOM).max(64)).unwrap_or(usize::MAX)
+}
+
+/// Raises this process's soft limit on open files to its hard limit; the soft limit now.
+pub fn raise_file_limit() -> io::Result<u64> {
+    rlimit::increase_nofile_limit(u64::MAX)
+}
+
+/// An acceptor that keeps at most `cap` connections open and ends those idle past
+/// `idle` (see the module's doc).
+pub struct CappedAcceptor<A> {
+    inner: A,
+    registry: Arc<Registry>,
+    idle: Duration,
+}
+
+impl<A> CappedAcceptor<A> {
+    pub fn new(inner: A, cap: usize, idle: Duration) -> Self {
+        let registry = Arc::new(Registry { cap: cap.max(1), open: Mutex::default(), next_id: Mutex::new(0) });
+        Self { inner, registry, idle }
+    }
+}
+
+struct Registry {
+    cap: usize,
+    /// Open connections by id; ids grow, so the first is the oldest.
+    open: Mutex<BTreeMap<u64, Arc<Connection>>>,
+    next_id: Mutex<u64>,
+}
+
+/// What the registry knows of one open connection.
+#[derive(Default)]
+struct Connection {
+    /// Whether the server has written anything to it (answered a request).
+    answered: AtomicBool,
+    /// Cancelled to end it.
+    end: CancellationToken,
+}
+
+impl Registry {
+    /// Registers a new connection, making room for it first if the cap is reached.
+    fn admit(self: &Arc<Self>) -> (u64, Arc<Connection>) {
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        let alive = open.values().filter(|c| !c.end.is_cancelled()).count();
+        if alive >= self.cap {
+            Self::end_oldest(&open, alive + 1 - self.cap);
+        }
+        let mut next_id = self.next_id.lock().unwrap_or_else(|e| e.into_inner());
+        let id = *next_id;
+        *next_id += 1;
+        let connection = Arc::new(Connection::default());
+        open.insert(id, connection.clone());
+        (id, connection)
+    }
+
+    /// Ends `count` open connections: the oldest never answered first, then the oldest.
+    fn end_oldest(open: &BTreeMap<u64, Arc<Connection>>, count: usize) {
+        let alive = || open.values().filter(|c| !c.end.is_cancelled());
+        let unanswered: Vec<_> = alive().filter(|c| !c.answered.load(Ordering::Relaxed)).take(count).collect();
+        let more = count - unanswered.len();
+        for connection in unanswered {
+            connection.end.cancel();
+        }
+        for connection in alive().take(more).collect::<Vec<_>>() {
+            connection.end.cancel();
+        }
+    }
+
+    fn make_room(&self, count: usize) {
+        Self::end_oldest(&self.open.lock().unwrap_or_else(|e| e.into_inner()), count);
+    }
+
+    fn forget(&self, id: u64) {
+        self.open.lock().unwrap_or_else(|e| e.into_inner()).remove(&id);
+    }
+}
+
+/// Whether accepting failed because the process or system ran out of file descriptors.
+fn out_of_files(error: &io::Error) -> bool {
+    // EMFILE and ENFILE.
+    matches!(error.raw_os_error(), Some(24 | 23))
+}
+
+impl<A: Acceptor> Acceptor for CappedAcceptor<A> {
+    type Io = Capped<A::Io>;
+
+    fn local_addr(&self) -> Vec<LocalAddr> {
+        self.inner.local_addr()
+    }
+
+    async fn accept(&mut self) -> io::Result<(Self::Io, LocalAddr, RemoteAddr, Scheme)> {
+        loop {
+            match self.inner.accept().await {
+                Ok((io, local, remote, scheme)) => {
+                    let (id, connection) = self.registry.admit();
+                    let ended = Box::pin(connection.end.clone().cancelled_owned());
+                    let registry = self.registry.clone();
+                    let (idle, stalled) = (self.idle, Box::pin(tokio::time::sleep(self.idle)));
+                    return Ok((Capped { io, id, connection, ended, registry, idle, stalled }, local, remote, scheme));
+                }
+                Err(error) if out_of_files(&error) => {
+                    tracing::warn!(%error, "out of file descriptors: ending the oldest connections");
+                    self.registry.make_room(16);
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+                Err(error) => return Err(error),
+            }
+        }
+    }
+}
+
+/// A connection the registry may end, and that ends itself when idle: its reads and
+/// writes fail once it is ended.
+pub struct Capped<Io> {
+    io: Io,
+    id: u64,
+    connection: Arc<Connection>,
+    ended: Pin<Box<WaitForCancellationFutureOwned>>,
+    registry: Arc<Registry>,
+    idle: Duration,
+    /// Ends `idle` after the last byte read or written.
+    stalled: Pin<Box<tokio::time::Sleep>>,
+}
+
+impl<Io> Capped<Io> {
+    fn check_ended(&mut self, cx: &mut Context<'_>) -> io::Result<()> {
+        let ended = if self.connection.end.is_cancelled() { Poll::Ready(()) } else { self.ended.as_mut().poll(cx) };
+        match ended {
+            Poll::Ready(()) => Err(io::Error::new(io::ErrorKind::ConnectionAborted, "ended to make room")),
+            Poll::Pending => Ok(()),
+        }
+    }
+
+    /// What a read or write that moved no bytes answers: wait, unless the connection
+    /// has been idle too long.
+    fn unless_stalled<T>(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<T>> {
+        match self.stalled.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Err(io::Error::new(io::ErrorKind::TimedOut, "idle past the timeout"))),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    fn progressed(&mut self) {
+        let idle = self.idle;
+        self.stalled.as_mut().reset(tokio::time::Instant::now() + idle);
+    }
+}
+
+impl<Io> Drop for Capped<Io> {
+    fn drop(&mut self) {
+        self.registry.forget(self.id);
+    }
+}
+
+impl<Io: AsyncRead + Unpin> AsyncRead for Capped<Io> {
+    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        self.check_ended(cx)?;
+        match Pin::new(&mut self.io).poll_read(cx, buf) {
+            Poll::Ready(read) => {
+                self.progressed();
+                Poll::Ready(read)
+            }
+            Poll::Pending => self.unless_stalled(cx),
+        }
+    }
+}
+
+impl<Io: AsyncWrite + Unpin> AsyncWrite for Capped<Io> {
+    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        self.check_ended(cx)?;
+        self.connection.answered.store(true, Ordering::Relaxed);
+        match Pin::new(&mut self.io).poll_write(cx, buf) {
+            Poll::Ready(written) => {
+                self.progressed();
+                Poll::Ready(written)
+            }
+            Poll::Pending => self.unless_stalled(cx),
+        }
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.io).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn registry(cap: usize) -> Arc<Registry> {
+        Arc::new(Registry { cap, open: Mutex::default(), next_id: Mutex::new(0) })
+    }
+
+    #[test]
+    fn at_the_cap_the_oldest_unanswered_connections_make_room_first() {
+        let registry = registry(3);
+        let (_, first) = registry.admit();
+        let (_, second) = registry.admit();
+        let (_, third) = registry.admit();
+        first.answered.store(true, Ordering::Relaxed);
+        let (_, fourth) = registry.admit();
+        assert!(!first.end.is_cancelled(), "an answered connection is spared while unanswered ones remain");
+        assert!(second.end.is_cancelled(), "the oldest unanswered one is ended");
+        assert!(!third.end.is_cancelled() && !fourth.end.is_cancelled());
+        third.answered.store(true, Ordering::Relaxed);
+        fourth.answered.store(true, Ordering::Relaxed);
+        registry.admit();
+        assert!(first.end.is_cancelled(), "with none unanswered, the oldest goes");
+    }
+
+    #[test]
+    fn a_forgotten_connection_frees_its_place() {
+        let registry = registry(1);
+        let (id, first) = registry.admit();
+        registry.forget(id);
+        registry.admit();
+        assert!(!first.end.is_cancelled());
+    }
+
+    #[test]
+    fn the_cap_leaves_room_for_the_database_and_logs() {
+        assert_eq!(default_cap(1_048_576), 1_048_576 - 512);
+        assert_eq!(default_cap(100), 64);
+    }
+}
