@@ -1,6 +1,7 @@
 //! The whole HTTP application: the API, its OpenAPI document and Swagger UI, wrapped in
 //! the middleware every request goes through.
 
+use crate::api::cursors::CursorKey;
 use crate::api::{self, errors};
 use crate::middleware::{AllowedMethods, answer_errors_with_problems, limit_body, log_request};
 use orders_adapters::Store;
@@ -13,8 +14,8 @@ use std::sync::Arc;
 const DOCUMENT_PATHS: [&str; 4] = ["/openapi.json", "/openapi.yaml", "/docs", "/docs/oauth-receiver.html"];
 
 /// The application over `service`, with `store` answering `/ready`.
-pub fn build(service: Service, store: Store) -> impl Endpoint + 'static {
-    let api = api::openapi_service(service.clone(), store);
+pub fn build(service: Service, store: Store, cursors: CursorKey) -> impl Endpoint + 'static {
+    let api = api::openapi_service(service.clone(), store, cursors);
     let allowed = Arc::new(AllowedMethods::from_spec(&api.spec(), &DOCUMENT_PATHS));
     let routes = Route::new()
         .at("/openapi.json", get(api.spec_endpoint()))

@@ -1,6 +1,7 @@
 //! The server's settings, from flags or the environment, exactly as the contract's
 //! table names them; each is checked here, so a bad one stops the start with one sentence.
 
+use crate::api::cursors::CursorKey;
 use chrono::TimeDelta;
 use clap::Parser;
 use orders_adapters::StoreOptions;
@@ -99,14 +100,31 @@ impl Config {
         }
     }
 
-    /// The token issuer, and whether its secret is random (worth a warning).
-    pub fn token_issuer(&self) -> (JwtIssuer, bool) {
+    /// The keys of this deployment, from `--jwt-secret` (shared by every server) or,
+    /// without it, random (then `random` says so: worth a warning).
+    pub fn keys(&self) -> Keys {
+        let secret = match &self.jwt_secret {
+            Some(secret) => secret.as_bytes().to_vec(),
+            None => {
+                let mut secret = vec![0u8; 32];
+                rand::RngCore::fill_bytes(&mut rand::thread_rng(), &mut secret);
+                secret
+            }
+        };
         let ttl = TimeDelta::seconds(self.token_ttl_seconds);
-        match &self.jwt_secret {
-            Some(secret) => (JwtIssuer::new(secret.as_bytes(), ttl), false),
-            None => (JwtIssuer::with_random_secret(ttl), true),
+        Keys {
+            tokens: JwtIssuer::new(&secret, ttl),
+            cursors: CursorKey::derive(&secret),
+            random: self.jwt_secret.is_none(),
         }
     }
+}
+
+/// What the secret signs: access tokens and cursors.
+pub struct Keys {
+    pub tokens: JwtIssuer,
+    pub cursors: CursorKey,
+    pub random: bool,
 }
 
 fn non_empty(raw: &str) -> Result<String, String> {

@@ -1,6 +1,7 @@
 //! Starting and stopping: open and migrate the store, wire the use cases, optionally
 //! seed demo data, serve until SIGINT or SIGTERM, then let in-flight requests finish.
 
+use crate::api::cursors::CursorKey;
 use crate::config::Config;
 use crate::connections::{self, CappedAcceptor};
 use crate::{app, demo};
@@ -17,32 +18,39 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 /// How often forgotten idempotency keys are purged.
 const PURGE_EVERY: Duration = Duration::from_secs(60 * 60);
 
+/// What [`run`] serves, and what tests serve in process.
+pub struct Prepared {
+    pub store: Store,
+    pub service: Service,
+    pub cursors: CursorKey,
+}
+
 /// The store `config` names, migrated, and the use cases over it, with the demo data
-/// if `--demo` asks for it: everything [`run`] serves, and what tests serve in process.
-pub async fn prepare(config: &Config) -> anyhow::Result<(Store, Service)> {
+/// if `--demo` asks for it.
+pub async fn prepare(config: &Config) -> anyhow::Result<Prepared> {
     let store = Store::open(&config.database_url, &config.store_options())
         .await
         .with_context(|| format!("cannot open the database {}", redacted(&config.database_url)))?;
     store.migrate().await.context("cannot bring the database schema up to date")?;
 
-    let (tokens, random_secret) = config.token_issuer();
-    if random_secret {
+    let keys = config.keys();
+    if keys.random {
         tracing::warn!("no --jwt-secret (ORDERS_JWT_SECRET) given: using a random one; tokens die with this process");
     }
     let service = orders_composition::service(
         &store,
-        Arc::new(tokens),
+        Arc::new(keys.tokens),
         Settings { currency: config.currency },
         config.hashing_limit(),
     );
     if config.demo {
         demo::seed(&service).await.context("cannot create the demo data")?;
     }
-    Ok((store, service))
+    Ok(Prepared { store, service, cursors: keys.cursors })
 }
 
 pub async fn run(config: Config) -> anyhow::Result<()> {
-    let (store, service) = prepare(&config).await?;
+    let Prepared { store, service, cursors } = prepare(&config).await?;
 
     let file_limit = connections::raise_file_limit().context("cannot read or raise the limit on open files")?;
     let cap = config.max_open_connections.map_or_else(|| connections::default_cap(file_limit), |n| n as usize);
@@ -66,7 +74,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let purge = tokio::spawn(purge_idempotency_keys(service.clone()));
     let acceptor = CappedAcceptor::new(acceptor, cap, Duration::from_millis(config.idle_timeout_ms));
     let served = Server::new_with_acceptor(acceptor)
-        .run_with_graceful_shutdown(app::build(service, store), shutdown_signal(), Some(SHUTDOWN_GRACE))
+        .run_with_graceful_shutdown(app::build(service, store, cursors), shutdown_signal(), Some(SHUTDOWN_GRACE))
         .await;
     purge.abort();
     served.context("the server failed")?;

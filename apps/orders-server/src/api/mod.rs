@@ -12,6 +12,7 @@
 
 pub mod auth;
 pub mod body;
+pub mod cursors;
 pub mod dto;
 pub mod errors;
 pub mod health;
@@ -25,6 +26,7 @@ pub mod users;
 #[cfg(test)]
 mod spec_tests;
 
+use cursors::CursorKey;
 use orders_adapters::Store;
 use orders_adapters::memory::MemoryStore;
 use orders_adapters::tokens::JwtIssuer;
@@ -52,14 +54,15 @@ pub enum ApiTags {
 /// Every operation of the API.
 pub type Api = (health::HealthApi, users::UsersApi, auth::AuthApi, products::ProductsApi, orders::OrdersApi);
 
-/// The API served over `service`, with `store` answering readiness.
-pub fn openapi_service(service: Service, store: Store) -> OpenApiService<Api, ()> {
+/// The API served over `service`, with `store` answering readiness and cursors signed
+/// with `cursors`.
+pub fn openapi_service(service: Service, store: Store, cursors: CursorKey) -> OpenApiService<Api, ()> {
     let api = (
         health::HealthApi { store },
         users::UsersApi { service: service.clone() },
         auth::AuthApi { service: service.clone() },
-        products::ProductsApi { service: service.clone() },
-        orders::OrdersApi { service },
+        products::ProductsApi { service: service.clone(), cursors: cursors.clone() },
+        orders::OrdersApi { service, cursors },
     );
     OpenApiService::new(api, "Order service", API_VERSION).description(DESCRIPTION)
 }
@@ -69,7 +72,8 @@ pub fn openapi_service(service: Service, store: Store) -> OpenApiService<Api, ()
 pub fn spec_service() -> OpenApiService<Api, ()> {
     let store = Store::Memory(MemoryStore::new());
     let tokens = Arc::new(JwtIssuer::with_random_secret(chrono::TimeDelta::hours(1)));
-    openapi_service(orders_composition::service(&store, tokens, Settings::default(), Default::default()), store)
+    let service = orders_composition::service(&store, tokens, Settings::default(), Default::default());
+    openapi_service(service, store, CursorKey::derive(b"the spec signs no cursor"))
 }
 
 const DESCRIPTION: &str = "\

@@ -3,6 +3,7 @@
 
 use super::ApiTags;
 use super::body::JsonBody;
+use super::cursors::{CursorKey, Listing};
 use super::dto::documented::{PageLimit, UuidText};
 use super::dto::orders::{OrderPage, OrderResponse, PlaceOrderRequest};
 use super::dto::pages::page_request;
@@ -19,6 +20,7 @@ use uuid::Uuid;
 
 pub struct OrdersApi {
     pub service: Service,
+    pub cursors: CursorKey,
 }
 
 #[derive(ApiResponse)]
@@ -100,11 +102,12 @@ impl OrdersApi {
         /// Admins: only this user's orders.
         user_id: Query<Option<UuidText>>,
     ) -> Result<OrderPageAnswer, ApiError<ListOrdersErrors>> {
-        let request = page_request(limit.0, cursor.0.as_deref())?;
         let of_user = user_id.0.map(|id| id.parse("user_id")).transpose()?.map(UserId::from_uuid);
+        let listing = Listing::Orders { caller: caller.id().as_uuid(), of_user: of_user.map(|id| id.as_uuid()) };
+        let request = page_request(limit.0, cursor.0.as_deref(), &self.cursors, listing)?;
         let actor = caller.actor(&self.service).await?;
         let page = self.service.list_orders(&actor, of_user, request).await?;
-        Ok(OrderPageAnswer::Ok(Json(page.into())))
+        Ok(OrderPageAnswer::Ok(Json(OrderPage::new(page, &self.cursors, listing))))
     }
 
     /// Read an order

@@ -2,6 +2,7 @@
 
 use super::ApiTags;
 use super::body::JsonBody;
+use super::cursors::{CursorKey, Listing};
 use super::dto::documented::{PageLimit, UuidText};
 use super::dto::pages::page_request;
 use super::dto::products::{CreateProductRequest, ProductPage, ProductResponse, RestockRequest, UpdateProductRequest};
@@ -19,6 +20,7 @@ use uuid::Uuid;
 
 pub struct ProductsApi {
     pub service: Service,
+    pub cursors: CursorKey,
 }
 
 #[derive(ApiResponse)]
@@ -60,9 +62,9 @@ impl ProductsApi {
         /// The `next_cursor` of the previous page; absent for the first page.
         cursor: Query<Option<String>>,
     ) -> Result<ProductPageAnswer, ApiError<ListProductsErrors>> {
-        let request = page_request(limit.0, cursor.0.as_deref())?;
+        let request = page_request(limit.0, cursor.0.as_deref(), &self.cursors, Listing::Products)?;
         let page = self.service.list_products(request).await?;
-        Ok(ProductPageAnswer::Ok(Json(page.into())))
+        Ok(ProductPageAnswer::Ok(Json(ProductPage::new(page, &self.cursors))))
     }
 
     /// Read a product

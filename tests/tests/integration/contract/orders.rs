@@ -296,6 +296,33 @@ async fn a_customer_lists_their_own_orders_newest_first_page_by_page() {
 }
 
 #[tokio::test]
+async fn a_cursor_pages_only_the_listing_it_came_from_and_cannot_be_altered() {
+    let server = TestApp::start().await;
+    let admin = server.admin_token().await;
+    let mug = server.product(&admin, 100, 10).await;
+    let ((_, token), (_, other)) = (server.customer().await, server.customer().await);
+    for _ in 0..3 {
+        server.place_order(&token, &[(&mug, 1)], None).await.expect(201);
+    }
+    let first = server.get("/v1/orders?limit=1", Some(&token)).await.expect(200).clone();
+    let cursor = first["next_cursor"].as_str().expect("a second page follows").to_owned();
+    server.get(&format!("/v1/orders?limit=1&cursor={cursor}"), Some(&token)).await.expect(200);
+
+    let mut altered = cursor.clone().into_bytes();
+    altered[2] = if altered[2] == b'A' { b'B' } else { b'A' };
+    let altered = String::from_utf8(altered).unwrap();
+    let refused = [
+        server.get(&format!("/v1/orders?limit=1&cursor={altered}"), Some(&token)).await,
+        server.get(&format!("/v1/orders?limit=1&cursor={cursor}"), Some(&other)).await,
+        server.get(&format!("/v1/orders?limit=1&cursor={cursor}"), Some(&admin)).await,
+        server.get(&format!("/v1/products?limit=1&cursor={cursor}"), None).await,
+    ];
+    for answer in refused {
+        answer.assert_invalid_fields(&["cursor"]);
+    }
+}
+
+#[tokio::test]
 async fn an_admin_lists_everyones_orders_or_one_users_and_a_customer_may_not() {
     let server = TestApp::start().await;
     let admin = server.admin_token().await;

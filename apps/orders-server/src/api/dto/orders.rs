@@ -2,6 +2,7 @@
 //! line's sku, name and unit price as they were at placement.
 
 use super::pages::next_cursor;
+use crate::api::cursors::{CursorKey, Listing};
 use chrono::{DateTime, Utc};
 use orders_core::domain::{IdempotencyKey, Order, OrderItems, OrderLine, OrderStatus, Page, ProductId, Violations};
 use poem_openapi::{Enum, Object};
@@ -141,8 +142,9 @@ pub struct OrderPage {
     pub next_cursor: Option<String>,
 }
 
-impl From<Page<Order>> for OrderPage {
-    fn from(page: Page<Order>) -> Self {
-        Self { items: page.items.into_iter().map(Into::into).collect(), next_cursor: next_cursor(page.next_cursor) }
+impl OrderPage {
+    pub fn new(page: Page<Order>, key: &CursorKey, listing: Listing) -> Self {
+        let next_cursor = next_cursor(page.next_cursor, key, listing);
+        Self { items: page.items.into_iter().map(Into::into).collect(), next_cursor }
     }
 }

@@ -2,6 +2,7 @@
 
 use super::pages::next_cursor;
 use crate::api::body::non_null;
+use crate::api::cursors::{CursorKey, Listing};
 use chrono::{DateTime, Utc};
 use orders_core::domain::{Page, Product, ProductChanges, RestockQuantity, Violations};
 use orders_core::usecases::NewProduct;
@@ -18,7 +19,11 @@ pub struct CreateProductRequest {
     pub sku: String,
     /// 1 to 200 characters; no control characters, bidirectional overrides or isolates,
     /// and not only white space.
-    #[oai(validator(min_length = 1, max_length = 200))]
+    #[oai(validator(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]*[^\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069\s\u200B-\u200D\u2060\uFEFF][^\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]*$"
+    ))]
     pub name: String,
     /// Unit price in cents, 0 to 10^12.
     #[oai(validator(minimum(value = "0"), maximum(value = "1000000000000")))]
@@ -42,7 +47,11 @@ impl CreateProductRequest {
 pub struct UpdateProductRequest {
     /// 1 to 200 characters; no control characters, bidirectional overrides or isolates,
     /// and not only white space.
-    #[oai(validator(min_length = 1, max_length = 200))]
+    #[oai(validator(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]*[^\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069\s\u200B-\u200D\u2060\uFEFF][^\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]*$"
+    ))]
     #[serde(default, deserialize_with = "non_null")]
     pub name: Option<String>,
     /// Unit price in cents, 0 to 10^12.
@@ -112,8 +121,9 @@ pub struct ProductPage {
     pub next_cursor: Option<String>,
 }
 
-impl From<Page<Product>> for ProductPage {
-    fn from(page: Page<Product>) -> Self {
-        Self { items: page.items.into_iter().map(Into::into).collect(), next_cursor: next_cursor(page.next_cursor) }
+impl ProductPage {
+    pub fn new(page: Page<Product>, key: &CursorKey) -> Self {
+        let next_cursor = next_cursor(page.next_cursor, key, Listing::Products);
+        Self { items: page.items.into_iter().map(Into::into).collect(), next_cursor }
     }
 }

@@ -21,7 +21,10 @@ pub struct RegisterUserRequest {
     pub password: NewPassword,
     /// At most 200 characters; no control characters, bidirectional overrides or
     /// isolates, and not only white space; absent: no name.
-    #[oai(validator(max_length = 200))]
+    #[oai(validator(
+        max_length = 200,
+        pattern = r"^([^\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]*[^\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069\s\u200B-\u200D\u2060\uFEFF][^\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]*)?$"
+    ))]
     #[serde(default, deserialize_with = "non_null")]
     pub full_name: Option<String>,
 }

@@ -239,6 +239,35 @@ fn the_documented_value_rules_are_exactly_cores() {
         assert!(min == 0 || !accepted(&"e".repeat(min - 1)), "{schema}.{field}: too short accepted");
     }
     assert_eq!(property(&spec, "NewProduct", "sku")["pattern"], "^[A-Za-z0-9._-]+$");
+    let texts: [LengthRule; 3] = [
+        ("NewProduct", "name", |s| ProductName::parse(s).is_ok()),
+        ("ProductChanges", "name", |s| ProductName::parse(s).is_ok()),
+        ("Registration", "full_name", |s| FullName::parse(s).is_ok()),
+    ];
+    let samples = [
+        "Widget",
+        "Crème brûlée",
+        "👩\u{200D}💻 kit",
+        " padded ",
+        "a\u{0}b",
+        "tab\t",
+        "c1\u{85}",
+        "\u{9F}x",
+        "evil\u{202E}txt",
+        "\u{2066}iso",
+        "   ",
+        "\u{200B}\u{FEFF}",
+        "\u{3000}",
+        "\u{A0}x",
+        "",
+    ];
+    for (schema, field, accepted) in texts {
+        let pattern = property(&spec, schema, field)["pattern"].as_str().unwrap_or_else(|| panic!("{schema}.{field}"));
+        let documented = regex::Regex::new(pattern).expect("the pattern is a regex");
+        for sample in samples.iter().filter(|s| !s.is_empty() || schema == "Registration") {
+            assert_eq!(documented.is_match(sample), accepted(sample), "{schema}.{field}: {sample:?}");
+        }
+    }
     assert!(Sku::parse("a-Z_0.9").is_ok() && Sku::parse("a b").is_err() && Sku::parse("é").is_err());
 
     let email = property(&spec, "Registration", "email");
