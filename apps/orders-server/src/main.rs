@@ -14,7 +14,7 @@ async fn main() -> ExitCode {
     match startup::run(config).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("orders-server: {error:#}");
+            eprintln!("orders-server: {}", orders_server::api::errors::cause_chain(error.as_ref()));
             ExitCode::FAILURE
         }
     }

@@ -134,6 +134,25 @@ fn a_bad_setting_stops_the_start_with_one_sentence() {
 }
 
 #[test]
+fn a_database_that_cannot_be_opened_stops_the_start_stating_its_cause_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/missing/orders.db?mode=rwc", dir.path().display());
+    let output = Command::new(binaries::path("orders-server"))
+        .env_clear()
+        .env("ORDERS_BIND", "127.0.0.1:0")
+        .args(["--database-url", &url])
+        .output()
+        .expect("orders-server runs");
+
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    let sentence = stderr.lines().find(|line| line.starts_with("orders-server: ")).expect("one sentence");
+    assert!(sentence.starts_with(&format!("orders-server: cannot open the database {url}")), "{sentence}");
+    assert_eq!(sentence.matches("unable to open database file").count(), 1, "{sentence}");
+    assert_eq!(sentence.matches("cannot open the database").count(), 1, "{sentence}");
+}
+
+#[test]
 fn settings_come_from_the_environment_too() {
     let output = Command::new(binaries::path("orders-server"))
         .env_clear()
