@@ -188,6 +188,14 @@ impl Drop for TestServer {
     }
 }
 
+/// What a slow client sends before it stalls: nothing, half a request head, or a head
+/// promising a 100-byte body and one byte of it.
+pub const STALLED_REQUESTS: [&[u8]; 3] = [
+    b"",
+    b"GET /health HTTP/1.1\r\nHost: slow\r\n",
+    b"POST /v1/users HTTP/1.1\r\nHost: slow\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{",
+];
+
 /// Reads a whole response.
 pub async fn answer(request: reqwest::RequestBuilder) -> Answer {
     let response = request.send().await.expect("the server answers");

@@ -23,7 +23,7 @@ use std::collections::BTreeMap;
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -54,7 +54,7 @@ pub struct CappedAcceptor<A> {
 
 impl<A> CappedAcceptor<A> {
     pub fn new(inner: A, cap: usize, idle: Duration) -> Self {
-        let registry = Arc::new(Registry { cap: cap.max(1), open: Mutex::default(), next_id: Mutex::new(0) });
+        let registry = Arc::new(Registry { cap: cap.max(1), open: Mutex::default(), next_id: AtomicU64::new(0) });
         Self { inner, registry, idle }
     }
 }
@@ -63,7 +63,7 @@ struct Registry {
     cap: usize,
     /// Open connections by id; ids grow, so the first is the oldest.
     open: Mutex<BTreeMap<u64, Arc<Connection>>>,
-    next_id: Mutex<u64>,
+    next_id: AtomicU64,
 }
 
 /// What the registry knows of one open connection.
@@ -83,9 +83,7 @@ impl Registry {
         if alive >= self.cap {
             Self::end_oldest(&open, alive + 1 - self.cap);
         }
-        let mut next_id = self.next_id.lock().unwrap_or_else(|e| e.into_inner());
-        let id = *next_id;
-        *next_id += 1;
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let connection = Arc::new(Connection::default());
         open.insert(id, connection.clone());
         (id, connection)
@@ -230,7 +228,7 @@ mod tests {
     use super::*;
 
     fn registry(cap: usize) -> Arc<Registry> {
-        Arc::new(Registry { cap, open: Mutex::default(), next_id: Mutex::new(0) })
+        Arc::new(Registry { cap, open: Mutex::default(), next_id: AtomicU64::new(0) })
     }
 
     #[test]

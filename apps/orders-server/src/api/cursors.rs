@@ -54,13 +54,12 @@ impl CursorKey {
         Self { mac: Hmac::new_from_slice(&key).expect("HMAC takes a key of any length") }
     }
 
-    fn tag(&self, id: Uuid, listing: Listing) -> [u8; MAC_BYTES] {
+    /// The MAC over `listing` and `id`, before it is finalized or verified.
+    fn mac(&self, id: Uuid, listing: Listing) -> Hmac<Sha256> {
         let mut mac = self.mac.clone();
         listing.write_into(&mut mac);
         mac.update(id.as_bytes());
-        let mut tag = [0u8; MAC_BYTES];
-        tag.copy_from_slice(&mac.finalize().into_bytes()[..MAC_BYTES]);
-        tag
+        mac
     }
 
     /// The wire form of `cursor` in `listing`.
@@ -68,7 +67,7 @@ impl CursorKey {
         let id = cursor.last_id();
         let mut bytes = Vec::with_capacity(16 + MAC_BYTES);
         bytes.extend_from_slice(id.as_bytes());
-        bytes.extend_from_slice(&self.tag(id, listing));
+        bytes.extend_from_slice(&self.mac(id, listing).finalize().into_bytes()[..MAC_BYTES]);
         URL_SAFE_NO_PAD.encode(bytes)
     }
 
@@ -80,10 +79,7 @@ impl CursorKey {
             return Err(refused());
         }
         let id = Uuid::from_slice(&bytes[..16]).map_err(|_| refused())?;
-        let mut mac = self.mac.clone();
-        listing.write_into(&mut mac);
-        mac.update(id.as_bytes());
-        mac.verify_truncated_left(&bytes[16..]).map_err(|_| refused())?;
+        self.mac(id, listing).verify_truncated_left(&bytes[16..]).map_err(|_| refused())?;
         Ok(Cursor::after(id))
     }
 }

@@ -1,7 +1,7 @@
 //! Over a real socket: floods that used to exhaust the server. Password hashing is
 //! bounded, so a burst of logins costs memory for a few hashes, not for every request.
 
-use orders_tests::server::{ServerOptions, TestServer, answer};
+use orders_tests::server::{STALLED_REQUESTS, ServerOptions, TestServer, answer};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
@@ -68,12 +68,7 @@ async fn silent_sockets_and_stalled_heads_and_bodies_are_closed_by_the_idle_time
         ..ServerOptions::default()
     };
     let server = TestServer::start_with(options).await;
-    let stalled: [&[u8]; 3] = [
-        b"",
-        b"GET /health HTTP/1.1\r\nHost: slow\r\n",
-        b"POST /v1/users HTTP/1.1\r\nHost: slow\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{",
-    ];
-    for sent in stalled {
+    for sent in STALLED_REQUESTS {
         let mut stream = server.connect().await;
         stream.write_all(sent).await.unwrap();
         let closed = closed_within(&mut stream, Duration::from_secs(5)).await;
