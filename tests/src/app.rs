@@ -44,7 +44,7 @@ impl TestApp {
         let flags = ["orders-server", "--database-url", &url, "--jwt-secret", JWT_SECRET, "--demo"];
         let config = Config::try_parse_from(flags).expect("the flags are valid");
         let prepared = startup::prepare(&config).await.expect("the application starts");
-        let endpoint = app::build(prepared.service, prepared.store, prepared.cursors).map_to_response().boxed();
+        let endpoint = app::build(prepared).map_to_response().boxed();
         Self { api: Api::in_process(endpoint), _dir: dir, _postgres: postgres }
     }
 }

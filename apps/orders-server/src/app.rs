@@ -1,11 +1,9 @@
 //! The whole HTTP application: the API, its OpenAPI document and Swagger UI, wrapped in
 //! the middleware every request goes through.
 
-use crate::api::cursors::CursorKey;
 use crate::api::{self, errors};
 use crate::middleware::{AllowedMethods, answer_errors_with_problems, limit_body, log_request};
-use orders_adapters::Store;
-use orders_core::usecases::Service;
+use crate::startup::Prepared;
 use poem::middleware::CatchPanic;
 use poem::{Endpoint, EndpointExt, IntoResponse, Route, get};
 use std::sync::Arc;
@@ -13,9 +11,10 @@ use std::sync::Arc;
 /// Paths served besides the API's operations, all for GET.
 const DOCUMENT_PATHS: [&str; 4] = ["/openapi.json", "/openapi.yaml", "/docs", "/docs/oauth-receiver.html"];
 
-/// The application over `service`, with `store` answering `/ready`.
-pub fn build(service: Service, store: Store, cursors: CursorKey) -> impl Endpoint + 'static {
-    let api = api::openapi_service(service.clone(), store, cursors);
+/// The application over what [`startup::prepare`](crate::startup::prepare) made.
+pub fn build(prepared: Prepared) -> impl Endpoint + 'static {
+    let Prepared { store, service, cursors, limits } = prepared;
+    let api = api::openapi_service(service.clone(), store, cursors, limits);
     let allowed = Arc::new(AllowedMethods::from_spec(&api.spec(), &DOCUMENT_PATHS));
     let routes = Route::new()
         .at("/openapi.json", get(api.spec_endpoint()))

@@ -1,6 +1,8 @@
 //! The server's settings, from flags or the environment, exactly as the contract's
 //! table names them; each is checked here, so a bad one stops the start with one sentence.
 
+use crate::api::address_limits::{AddressLimit, AddressLimits};
+use crate::api::client_address::TrustedProxies;
 use crate::api::cursors::CursorKey;
 use chrono::TimeDelta;
 use clap::Parser;
@@ -10,6 +12,11 @@ use orders_adapters::tokens::JwtIssuer;
 use orders_core::domain::Currency;
 use std::net::SocketAddr;
 use std::time::Duration;
+
+/// The window of `--failed-logins-per-address`.
+const FAILED_LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
+/// The window of `--registrations-per-address`.
+const REGISTRATION_WINDOW: Duration = Duration::from_secs(60 * 60);
 
 #[derive(Debug, Clone, Parser)]
 #[command(name = "orders-server", version, about = "The order service over HTTP.")]
@@ -65,6 +72,18 @@ pub struct Config {
     #[arg(long, env = "ORDERS_PASSWORD_WAIT_MS", default_value_t = 3000,
           value_parser = clap::value_parser!(u64).range(1..=600_000))]
     pub password_wait_ms: u64,
+
+    /// Failed logins one client address may make per 15 minutes, whatever e-mails they name (0: no limit).
+    #[arg(long, env = "ORDERS_FAILED_LOGINS_PER_ADDRESS", default_value_t = 100)]
+    pub failed_logins_per_address: u32,
+
+    /// Sign-ups one client address may make per hour, created or refused as taken (0: no limit).
+    #[arg(long, env = "ORDERS_REGISTRATIONS_PER_ADDRESS", default_value_t = 100)]
+    pub registrations_per_address: u32,
+
+    /// Proxies whose X-Forwarded-For names the client's address, as comma-separated addresses or networks; empty trusts none.
+    #[arg(long, env = "ORDERS_TRUSTED_PROXIES", default_value = "127.0.0.0/8,::1", value_parser = TrustedProxies::parse)]
+    pub trusted_proxies: TrustedProxies,
 }
 
 impl Config {
@@ -97,6 +116,15 @@ impl Config {
         HashingLimit {
             at_once: self.password_hashes.map_or(default.at_once, |n| n as usize),
             wait: Duration::from_millis(self.password_wait_ms),
+        }
+    }
+
+    /// The limits on guessing per client address.
+    pub fn address_limits(&self) -> AddressLimits {
+        AddressLimits {
+            proxies: self.trusted_proxies.clone(),
+            failed_logins: AddressLimit::new(self.failed_logins_per_address, FAILED_LOGIN_WINDOW),
+            registrations: AddressLimit::new(self.registrations_per_address, REGISTRATION_WINDOW),
         }
     }
 
@@ -157,6 +185,7 @@ mod tests {
             &["orders-server", "--token-ttl-seconds", "0"],
             &["orders-server", "--jwt-secret", ""],
             &["orders-server", "--max-connections", "0"],
+            &["orders-server", "--trusted-proxies", "10.0.0.0/33"],
         ] {
             assert!(Config::try_parse_from(args).is_err(), "{args:?} was accepted");
         }

@@ -1,6 +1,7 @@
 //! Starting and stopping: open and migrate the store, wire the use cases, optionally
 //! seed demo data, serve until SIGINT or SIGTERM, then let in-flight requests finish.
 
+use crate::api::address_limits::AddressLimits;
 use crate::api::cursors::CursorKey;
 use crate::config::Config;
 use crate::connections::{self, CappedAcceptor};
@@ -23,6 +24,7 @@ pub struct Prepared {
     pub store: Store,
     pub service: Service,
     pub cursors: CursorKey,
+    pub limits: Arc<AddressLimits>,
 }
 
 /// The store `config` names, migrated, and the use cases over it, with the demo data
@@ -46,11 +48,11 @@ pub async fn prepare(config: &Config) -> anyhow::Result<Prepared> {
     if config.demo {
         demo::seed(&service).await.context("cannot create the demo data")?;
     }
-    Ok(Prepared { store, service, cursors: keys.cursors })
+    Ok(Prepared { store, service, cursors: keys.cursors, limits: Arc::new(config.address_limits()) })
 }
 
 pub async fn run(config: Config) -> anyhow::Result<()> {
-    let Prepared { store, service, cursors } = prepare(&config).await?;
+    let prepared = prepare(&config).await?;
 
     let file_limit = connections::raise_file_limit().context("cannot read or raise the limit on open files")?;
     let cap = config.max_open_connections.map_or_else(|| connections::default_cap(file_limit), |n| n as usize);
@@ -71,10 +73,10 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         println!("{}", demo::instructions(&base_url));
     }
 
-    let purge = tokio::spawn(purge_idempotency_keys(service.clone()));
+    let purge = tokio::spawn(purge_idempotency_keys(prepared.service.clone()));
     let acceptor = CappedAcceptor::new(acceptor, cap, Duration::from_millis(config.idle_timeout_ms));
     let served = Server::new_with_acceptor(acceptor)
-        .run_with_graceful_shutdown(app::build(service, store, cursors), shutdown_signal(), Some(SHUTDOWN_GRACE))
+        .run_with_graceful_shutdown(app::build(prepared), shutdown_signal(), Some(SHUTDOWN_GRACE))
         .await;
     purge.abort();
     served.context("the server failed")?;

@@ -8,10 +8,14 @@
 //! - [`problem`]: the problem-details body.
 //! - [`security`]: bearer JWT and OAuth2 password-flow authentication, one extractor.
 //! - [`body`]: JSON and form bodies that name the refused field.
+//! - [`client_address`], [`address_limits`]: who a request comes from, and the limits
+//!   on failed logins and sign-ups per address.
 //! - [`idempotency_key`]: the `Idempotency-Key` header, read as it was sent.
 
+pub mod address_limits;
 pub mod auth;
 pub mod body;
+pub mod client_address;
 pub mod cursors;
 pub mod dto;
 pub mod errors;
@@ -26,6 +30,7 @@ pub mod users;
 #[cfg(test)]
 mod spec_tests;
 
+use address_limits::AddressLimits;
 use cursors::CursorKey;
 use orders_adapters::Store;
 use orders_adapters::memory::MemoryStore;
@@ -54,13 +59,18 @@ pub enum ApiTags {
 /// Every operation of the API.
 pub type Api = (health::HealthApi, users::UsersApi, auth::AuthApi, products::ProductsApi, orders::OrdersApi);
 
-/// The API served over `service`, with `store` answering readiness and cursors signed
-/// with `cursors`.
-pub fn openapi_service(service: Service, store: Store, cursors: CursorKey) -> OpenApiService<Api, ()> {
+/// The API served over `service`, with `store` answering readiness, cursors signed
+/// with `cursors`, and guessing limited per client address by `limits`.
+pub fn openapi_service(
+    service: Service,
+    store: Store,
+    cursors: CursorKey,
+    limits: Arc<AddressLimits>,
+) -> OpenApiService<Api, ()> {
     let api = (
         health::HealthApi { store },
-        users::UsersApi { service: service.clone() },
-        auth::AuthApi { service: service.clone() },
+        users::UsersApi { service: service.clone(), limits: limits.clone() },
+        auth::AuthApi { service: service.clone(), limits },
         products::ProductsApi { service: service.clone(), cursors: cursors.clone() },
         orders::OrdersApi { service, cursors },
     );
@@ -73,7 +83,7 @@ pub fn spec_service() -> OpenApiService<Api, ()> {
     let store = Store::Memory(MemoryStore::new());
     let tokens = Arc::new(JwtIssuer::with_random_secret(chrono::TimeDelta::hours(1)));
     let service = orders_composition::service(&store, tokens, Settings::default(), Default::default());
-    openapi_service(service, store, CursorKey::derive(b"the spec signs no cursor"))
+    openapi_service(service, store, CursorKey::derive(b"the spec signs no cursor"), Arc::new(AddressLimits::none()))
 }
 
 const DESCRIPTION: &str = "\

@@ -2,6 +2,7 @@
 //! tier or role.
 
 use super::ApiTags;
+use super::address_limits::AddressLimits;
 use super::body::JsonBody;
 use super::dto::documented::UuidText;
 use super::dto::users::{RegisterUserRequest, UpdateUserRequest, UserResponse};
@@ -9,14 +10,17 @@ use super::errors::ApiError;
 use super::errors::operations::{GetMeErrors, RegisterUserErrors, UpdateUserErrors};
 use super::security::Caller;
 use orders_core::domain::UserId;
-use orders_core::usecases::Service;
+use orders_core::usecases::{RegisterError, Service};
+use poem::Request;
 use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi};
+use std::sync::Arc;
 use uuid::Uuid;
 
 pub struct UsersApi {
     pub service: Service,
+    pub limits: Arc<AddressLimits>,
 }
 
 /// The URI of a user.
@@ -44,14 +48,18 @@ impl UsersApi {
     /// Sign up
     ///
     /// Creates a `standard` `customer`. Anyone may; a token, if sent, is ignored. Log in
-    /// afterwards with `POST /v1/auth/token`.
+    /// afterwards with `POST /v1/auth/token`. Sign-ups from one client address are
+    /// limited (100 per hour by default, valid ones counted whether created or taken).
     #[oai(path = "/v1/users", method = "post", operation_id = "registerUser")]
     async fn register_user(
         &self,
+        request: &Request,
         body: JsonBody<RegisterUserRequest>,
     ) -> Result<RegisterUserAnswer, ApiError<RegisterUserErrors>> {
         let registration = body.0.try_into_domain()?;
-        let user = self.service.register(registration).await?;
+        let attempt = self.limits.registrations.take(self.limits.address_of(request))?;
+        let outcome = self.service.register(registration).await;
+        let user = attempt.settle(outcome, |outcome| !matches!(outcome, Err(RegisterError::Backend(_))))?;
         let location = user_location(user.id.as_uuid());
         Ok(RegisterUserAnswer::Created(Json(user.into()), location))
     }

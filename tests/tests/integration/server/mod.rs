@@ -1,5 +1,6 @@
 //! The real `orders-server` process, for what only a process and its sockets show.
 
+mod address_limits;
 mod crash;
 mod floods;
 mod lifecycle;

@@ -83,6 +83,14 @@ const RETRY_AFTER_ONE_SECOND: HeaderDoc = HeaderDoc {
     value: Some("1"),
 };
 
+const RETRY_AFTER_WINDOW: HeaderDoc = HeaderDoc {
+    name: "Retry-After",
+    description: "Seconds until the limit's window ends and a request like this one is accepted again.",
+    integer: true,
+    required: true,
+    value: None,
+};
+
 const WWW_AUTHENTICATE: HeaderDoc = HeaderDoc {
     name: "WWW-Authenticate",
     description: "Always `Bearer`.",
@@ -199,13 +207,15 @@ pub static TOO_MANY_ATTEMPTS: Code = Code::new(
     "5 logins for this e-mail were checked within 15 minutes of the first and none succeeded; every login \
      for it, even with the right password, is refused until `Retry-After` seconds have passed.",
 )
-.with_headers(&[HeaderDoc {
-    name: "Retry-After",
-    description: "Seconds until a login for this e-mail is accepted again.",
-    integer: true,
-    required: true,
-    value: None,
-}]);
+.with_headers(&[RETRY_AFTER_WINDOW]);
+
+pub static TOO_MANY_FROM_ADDRESS: Code = Code::new(
+    429,
+    "too_many_attempts",
+    "too many attempts from your address: failed logins (100 per 15 minutes by default) or sign-ups (100 per \
+     hour by default); refused until `Retry-After` seconds have passed.",
+)
+.with_headers(&[RETRY_AFTER_WINDOW]);
 
 pub static INTERNAL_ERROR: Code =
     Code::new(500, "internal_error", "the server failed; the cause is logged, not shown.")

@@ -5,6 +5,7 @@
 
 use super::codes::Code;
 use super::table::ErrorTable;
+use crate::api::address_limits::AddressThrottled;
 use crate::api::body::BodyError;
 use crate::api::errors::tables::NotReady;
 use crate::api::problem::{PROBLEM_JSON, Problem, ProblemDetails};
@@ -62,8 +63,8 @@ macro_rules! operation_errors {
 
 operation_errors! {
     ReadyErrors("ready") = [NotReady];
-    RegisterUserErrors("registerUser") = [BodyError, Violations, RegisterError];
-    IssueTokenErrors("issueToken") = [BodyError, AuthenticateError];
+    RegisterUserErrors("registerUser") = [BodyError, Violations, AddressThrottled, RegisterError];
+    IssueTokenErrors("issueToken") = [BodyError, AddressThrottled, AuthenticateError];
     GetMeErrors("getMe") = [CurrentUserError];
     UpdateUserErrors("updateUser") = [BodyError, Violations, CurrentUserError, UpdateUserError];
     ListProductsErrors("listProducts") = [Violations, BackendError];

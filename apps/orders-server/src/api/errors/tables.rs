@@ -4,6 +4,7 @@
 
 use super::codes::*;
 use super::table::error_table;
+use crate::api::address_limits::AddressThrottled;
 use crate::api::body::BodyError;
 use crate::api::problem::Problem;
 use orders_core::domain::{Invalid, Refusal, Violations};
@@ -44,6 +45,11 @@ pub struct NotReady(#[source] pub BackendError);
 
 error_table!(NotReady as error {
     NotReady(_) => NOT_READY;
+});
+
+error_table!(AddressThrottled as error {
+    AddressThrottled { retry_after_seconds } => TOO_MANY_FROM_ADDRESS,
+        with |problem| problem.with_header(poem::http::header::RETRY_AFTER, retry_after_seconds);
 });
 
 error_table!(CurrentUserError as error {
