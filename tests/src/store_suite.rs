@@ -38,6 +38,7 @@ macro_rules! store_suite {
             a_cancel_may_return_stock_past_the_cap_and_every_read_still_answers,
             idempotency_keys_replay_and_refuse_and_expire,
             login_failures_are_counted_per_email_and_cleared,
+            a_password_hashed_before_normalisation_logs_in_and_is_rehashed,
             of_parallel_guesses_at_most_the_limit_check_a_password,
             migrations_run_twice_harmlessly,
             concurrent_orders_for_scarce_stock_never_oversell,
@@ -352,6 +353,34 @@ pub async fn login_failures_are_counted_per_email_and_cleared(t: &TestStore) {
     assert!(s.authenticate("bob@example.com", PASSWORD).await.is_ok(), "another email is not throttled");
     assert!(s.authenticate("bob@example.com", "wrong password").await.is_err());
     assert!(s.authenticate("bob@example.com", PASSWORD).await.is_ok());
+}
+
+/// A hash made, before passwords were normalised, of a password typed with a combining
+/// accent: the same text still logs in, the hash is replaced by one of the normal form,
+/// and from then on either way of typing it logs in.
+pub async fn a_password_hashed_before_normalisation_logs_in_and_is_rehashed(t: &TestStore) {
+    use orders_core::domain::{Email, Password};
+    let (composed, decomposed) = ("caf\u{e9} au lait", "cafe\u{301} au lait");
+    let s = &t.service;
+    let ada = customer(s, "ada@example.com", Tier::Standard).await;
+    let ports = t.store.ports(orders_composition::outside_ports(
+        Arc::new(JwtIssuer::with_random_secret(TimeDelta::hours(1))),
+        Default::default(),
+    ));
+    let as_typed = Password::parse(decomposed).unwrap().as_given().unwrap();
+    let legacy = ports.passwords.hash(&as_typed).await.unwrap();
+    let email = Email::parse("ada@example.com").unwrap();
+    let stored = || async { ports.users.by_email(&email).await.unwrap().unwrap().password_hash };
+    ports.users.replace_password_hash(ada.id, &legacy, &legacy).await.unwrap();
+    assert_eq!(stored().await, ada.password_hash, "a hash that is not the stored one replaces nothing");
+    ports.users.replace_password_hash(ada.id, &ada.password_hash, &legacy).await.unwrap();
+    assert_eq!(stored().await, legacy);
+
+    assert!(s.authenticate("ada@example.com", composed).await.is_err(), "the old hash is of the other form");
+    s.authenticate("ada@example.com", decomposed).await.expect("the text as typed then logs in");
+    assert_ne!(stored().await, legacy, "and its hash is replaced");
+    s.authenticate("ada@example.com", composed).await.expect("either form logs in now");
+    s.authenticate("ada@example.com", decomposed).await.expect("either form logs in now");
 }
 
 pub async fn of_parallel_guesses_at_most_the_limit_check_a_password(t: &TestStore) {

@@ -8,8 +8,8 @@ mod state;
 use crate::memory::state::{LoginWindow, State};
 use async_trait::async_trait;
 use orders_core::domain::{
-    Email, IdempotencyRecord, Product, ProductChanges, ProductId, RecordedOutcome, Refusal, RestockQuantity, Sku,
-    Stock, Timestamp, User, UserId,
+    Email, IdempotencyRecord, PasswordHash, Product, ProductChanges, ProductId, RecordedOutcome, Refusal,
+    RestockQuantity, Sku, Stock, Timestamp, User, UserId,
 };
 use orders_core::ports::{
     AccessChange, AttemptCount, BackendError, Claim, IdempotencyStore, InsertProductError, InsertUserError, KeyClaim,
@@ -59,6 +59,19 @@ impl UserStore for MemoryStore {
             user.role = change.role.unwrap_or(user.role);
             user.clone()
         }))
+    }
+
+    async fn replace_password_hash(
+        &self,
+        id: UserId,
+        old: &PasswordHash,
+        new: &PasswordHash,
+    ) -> Result<(), BackendError> {
+        let mut state = self.state.lock().await;
+        if let Some(user) = state.users.get_mut(&id).filter(|user| user.password_hash == *old) {
+            user.password_hash = new.clone();
+        }
+        Ok(())
     }
 }
 

@@ -5,7 +5,7 @@ use super::convert;
 use super::entities::user;
 use super::errors::{db_error, is_unique_violation};
 use async_trait::async_trait;
-use orders_core::domain::{Email, User, UserId};
+use orders_core::domain::{Email, PasswordHash, User, UserId};
 use orders_core::ports::{AccessChange, BackendError, InsertUserError, UserStore};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -53,5 +53,22 @@ impl UserStore for SqlStore {
         let updated = update.exec_with_returning(&self.db).await.map_err(db_error)?;
         self.terms.forget_customer(id);
         updated.into_iter().next().map(convert::user).transpose()
+    }
+
+    async fn replace_password_hash(
+        &self,
+        id: UserId,
+        old: &PasswordHash,
+        new: &PasswordHash,
+    ) -> Result<(), BackendError> {
+        let _turn = self.write_turn().await?;
+        user::Entity::update_many()
+            .col_expr(user::Column::PasswordHash, Expr::value(new.as_str()))
+            .filter(user::Column::Id.eq(id.as_uuid()))
+            .filter(user::Column::PasswordHash.eq(old.as_str()))
+            .exec(&self.db)
+            .await
+            .map_err(db_error)?;
+        Ok(())
     }
 }

@@ -5,6 +5,7 @@ use super::ids::UserId;
 use super::time::Timestamp;
 use super::validation::{Invalid, char_count_within, displayable};
 use std::fmt;
+use unicode_normalization::UnicodeNormalization;
 
 /// A syntactically valid e-mail address of at most 254 characters, stored lower-cased
 /// so that addresses compare case-insensitively.
@@ -35,18 +36,34 @@ impl fmt::Display for Email {
     }
 }
 
-/// A plaintext password of 8 to 128 characters. Its `Debug` never shows it.
+/// A plaintext password of 8 to 128 characters, in Unicode normalisation form C, so
+/// that one password typed on keyboards that compose characters differently (`é` as
+/// one code point or as `e` and a combining accent) is one password; its length is
+/// counted after normalising. Its `Debug` never shows it.
 #[derive(Clone, PartialEq, Eq)]
-pub struct Password(String);
+pub struct Password {
+    normalized: String,
+    /// The text as given, when normalising changed it.
+    given: Option<String>,
+}
 
 impl Password {
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        char_count_within(raw, 8, 128, "password")?;
-        Ok(Self(raw.to_owned()))
+        let normalized: String = raw.nfc().collect();
+        char_count_within(&normalized, 8, 128, "password")?;
+        let given = (normalized != raw).then(|| raw.to_owned());
+        Ok(Self { normalized, given })
     }
 
+    /// The password to hash and verify.
     pub fn expose(&self) -> &str {
-        &self.0
+        &self.normalized
+    }
+
+    /// The password exactly as given, when that is not its normal form: what a hash
+    /// made before passwords were normalised was made from.
+    pub fn as_given(&self) -> Option<Self> {
+        self.given.as_ref().map(|given| Self { normalized: given.clone(), given: None })
     }
 }
 
@@ -193,6 +210,18 @@ mod tests {
         assert!(Password::parse(&"é".repeat(128)).is_ok());
         assert!(Password::parse(&"é".repeat(129)).is_err());
         assert_eq!(format!("{:?}", Password::parse("secret-password").unwrap()), "Password(<redacted>)");
+    }
+
+    #[test]
+    fn passwords_are_one_whichever_way_their_characters_are_composed() {
+        let composed = Password::parse("caf\u{e9}-au-lait").unwrap();
+        let decomposed = Password::parse("cafe\u{301}-au-lait").unwrap();
+        assert_eq!(composed.expose(), decomposed.expose());
+        assert!(composed.as_given().is_none());
+        assert_eq!(decomposed.as_given().unwrap().expose(), "cafe\u{301}-au-lait");
+        // Eight characters once composed, although nine code points as given.
+        assert!(Password::parse("1234567e\u{301}").is_ok());
+        assert!(Password::parse("123456e\u{301}").is_err());
     }
 
     #[test]

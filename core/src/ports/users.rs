@@ -1,7 +1,7 @@
 //! Where users are kept.
 
 use super::BackendError;
-use crate::domain::{Email, Role, Tier, User, UserId};
+use crate::domain::{Email, PasswordHash, Role, Tier, User, UserId};
 use async_trait::async_trait;
 
 /// Why a user could not be added.
@@ -36,4 +36,13 @@ pub trait UserStore: Send + Sync {
     /// Applies `change` and returns the user as it now is, `None` if there is no such
     /// user; `Backend` on failure.
     async fn change_access(&self, id: UserId, change: AccessChange) -> Result<Option<User>, BackendError>;
+
+    /// Replaces the password hash of user `id` by `new` if it is still `old` (else, or
+    /// with no such user, changes nothing); `Backend` on failure.
+    async fn replace_password_hash(
+        &self,
+        id: UserId,
+        old: &PasswordHash,
+        new: &PasswordHash,
+    ) -> Result<(), BackendError>;
 }

@@ -45,20 +45,45 @@ impl Service {
         }
 
         let user = self.ports.users.by_email(&email).await?;
-        let matches = match Password::parse(password) {
-            Ok(password) => {
-                // An unknown email costs a full verification too, so timing tells nothing.
-                let unreadable = PasswordHash::new("");
-                let hash = user.as_ref().map_or(&unreadable, |user| &user.password_hash);
-                self.ports.passwords.verify(&password, hash).await? && user.is_some()
-            }
-            Err(_) => false,
-        };
-        let Some(user) = user.filter(|_| matches) else {
+        let Ok(password) = Password::parse(password) else {
             return Err(AuthenticateError::InvalidCredentials);
         };
+        // An unknown email costs a full verification too, so timing tells nothing.
+        let unreadable = PasswordHash::new("");
+        let hash = user.as_ref().map_or(&unreadable, |user| &user.password_hash);
+        let matched = self.matching_form(&password, hash).await?;
+        let Some(user) = user.filter(|_| matched != Match::None) else {
+            return Err(AuthenticateError::InvalidCredentials);
+        };
+        if matched == Match::AsGiven {
+            let normalized = self.ports.passwords.hash(&password).await?;
+            self.ports.users.replace_password_hash(user.id, &user.password_hash, &normalized).await?;
+        }
         self.ports.login_attempts.clear(&email).await?;
         Ok(self.ports.tokens.issue(user.id, now)?)
+    }
+}
+
+/// Which form of a password matched a hash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Match {
+    None,
+    Normalized,
+    /// The text as given, not in its normal form: the hash predates normalisation.
+    AsGiven,
+}
+
+impl Service {
+    /// Which form of `password` matches `hash`: its normal form, or, for a hash made
+    /// before passwords were normalised, the text exactly as given.
+    async fn matching_form(&self, password: &Password, hash: &PasswordHash) -> Result<Match, BackendError> {
+        if self.ports.passwords.verify(password, hash).await? {
+            return Ok(Match::Normalized);
+        }
+        match password.as_given() {
+            Some(given) if self.ports.passwords.verify(&given, hash).await? => Ok(Match::AsGiven),
+            _ => Ok(Match::None),
+        }
     }
 }
 
@@ -70,7 +95,7 @@ fn throttled_for(window_started_at: Timestamp, now: Timestamp) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{Role, Tier};
+    use crate::domain::{Role, Tier, User};
     use crate::usecases::test_support::*;
     use mockall::predicate::eq;
 
@@ -129,6 +154,54 @@ mod tests {
         let result = ports.service().authenticate("ada@example.com", "correct horse").await;
         // The window started 5 minutes ago; it ends in 10.
         assert!(matches!(result, Err(AuthenticateError::TooManyAttempts { retry_after_seconds: 600 })), "{result:?}");
+    }
+
+    #[tokio::test]
+    async fn a_hash_of_a_password_as_typed_before_normalisation_still_logs_in_and_is_replaced() {
+        let mut ports = ports_counting(AttemptCount::Counted);
+        let ada = User {
+            password_hash: PasswordHash::new("hash of the decomposed text"),
+            ..user(Tier::Standard, Role::Customer)
+        };
+        let id = ada.id;
+        ports.users.expect_by_email().returning(move |_| Ok(Some(ada.clone())));
+        ports
+            .passwords
+            .expect_verify()
+            .times(2)
+            .returning(|password, _| Ok(password.expose() == "cafe\u{301}-au-lait"));
+        ports.passwords.expect_hash().times(1).returning(|password| {
+            assert_eq!(password.expose(), "caf\u{e9}-au-lait");
+            Ok(PasswordHash::new("hash of the normal form"))
+        });
+        ports
+            .users
+            .expect_replace_password_hash()
+            .withf(move |user, old, new| {
+                *user == id
+                    && old.as_str() == "hash of the decomposed text"
+                    && new.as_str() == "hash of the normal form"
+            })
+            .times(1)
+            .returning(|_, _, _| Ok(()));
+        ports.login_attempts.expect_clear().returning(|_| Ok(()));
+        ports.tokens.expect_issue().returning(|_, _| Ok(token()));
+        let issued = ports.service().authenticate("ada@example.com", "cafe\u{301}-au-lait").await.unwrap();
+        assert_eq!(issued, token());
+    }
+
+    #[tokio::test]
+    async fn a_wrong_password_not_in_normal_form_is_tried_both_ways_and_nothing_is_replaced() {
+        for known in [true, false] {
+            let mut ports = ports_counting(AttemptCount::Counted);
+            let ada = user(Tier::Standard, Role::Customer);
+            ports.users.expect_by_email().returning(move |_| Ok(known.then(|| ada.clone())));
+            ports.passwords.expect_verify().times(2).returning(|_, _| Ok(false));
+            ports.passwords.expect_hash().times(0);
+            ports.users.expect_replace_password_hash().times(0);
+            let result = ports.service().authenticate("ada@example.com", "cafe\u{301}-au-lait").await;
+            assert!(matches!(result, Err(AuthenticateError::InvalidCredentials)), "known email: {known}");
+        }
     }
 
     #[tokio::test]

@@ -77,7 +77,8 @@ documented!(
 );
 
 documented!(
-    /// A new password: 8 to 128 characters (`format: password`, which UIs mask).
+    /// A new password: 8 to 128 characters, counted after Unicode normalisation to NFC
+    /// (`format: password`, which UIs mask).
     NewPassword(String) as String,
     |schema| {
         schema.format = Some("password");

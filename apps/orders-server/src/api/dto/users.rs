@@ -17,7 +17,9 @@ pub struct RegisterUserRequest {
     /// A valid e-mail address of at most 254 characters; compared case-insensitively
     /// and stored lower-cased.
     pub email: EmailAddress,
-    /// 8 to 128 characters.
+    /// 8 to 128 characters, counted after Unicode normalisation to NFC. The password is
+    /// normalised to NFC before it is hashed and whenever it is checked, so `é` typed as
+    /// one code point or as `e` and a combining accent is one password.
     pub password: NewPassword,
     /// At most 200 characters; no control characters, bidirectional overrides or
     /// isolates, and not only white space; absent: no name.
