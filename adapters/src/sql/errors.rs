@@ -1,18 +1,24 @@
 //! Database errors in the ports' terms: "unavailable" when trying again later may
-//! work (no connection, pool exhausted, lock timeouts), "failed" otherwise. Unique
-//! violations are recognised so callers can turn them into domain errors.
+//! work (no connection, pool exhausted, lock timeouts, a database that is read-only or
+//! full for now), "failed" otherwise. Unique violations are recognised so callers can
+//! turn them into domain errors.
 
 use orders_core::ports::BackendError;
 use sea_orm::sqlx;
 use sea_orm::{DbErr, RuntimeErr, SqlErr};
 
-/// SQLite result codes that mean "busy, try again": SQLITE_BUSY, SQLITE_LOCKED and
-/// their extended codes.
-const SQLITE_BUSY_CODES: [&str; 5] = ["5", "6", "261", "517", "262"];
+/// SQLite primary result codes (the low byte of an extended code) that mean "try
+/// again later": SQLITE_BUSY, SQLITE_LOCKED, SQLITE_READONLY (a file or disk made
+/// read-only), SQLITE_FULL (the disk is full).
+const SQLITE_RETRYABLE: [i32; 4] = [5, 6, 8, 13];
+/// PostgreSQL SQLSTATE classes that mean "try again later": connection exceptions,
+/// insufficient resources (disk full, out of memory, too many connections).
+const POSTGRES_RETRYABLE_CLASSES: [&str; 2] = ["08", "53"];
 /// PostgreSQL SQLSTATEs that mean "try again later": cannot connect now, admin
-/// shutdown, crash shutdown, too many connections, lock timeout, deadlock,
-/// serialization failure, query canceled (statement timeout).
-const POSTGRES_RETRYABLE: [&str; 8] = ["57P03", "57P01", "57P02", "53300", "55P03", "40P01", "40001", "57014"];
+/// shutdown, crash shutdown, lock timeout, deadlock, serialization failure, query
+/// canceled (statement timeout), read-only transaction (a standby, or a database
+/// made read-only).
+const POSTGRES_RETRYABLE: [&str; 8] = ["57P03", "57P01", "57P02", "55P03", "40P01", "40001", "57014", "25006"];
 
 /// A plain sqlx error (from code below SeaORM) in the ports' terms.
 pub(crate) fn sqlx_error(error: sqlx::Error) -> BackendError {
@@ -32,19 +38,6 @@ pub(crate) fn is_unique_violation(error: &DbErr) -> bool {
     matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
 }
 
-/// The SQLSTATE (PostgreSQL) or result code (SQLite) of a database error, if any.
-pub(crate) fn database_code(error: &DbErr) -> Option<String> {
-    match error {
-        DbErr::Exec(RuntimeErr::SqlxError(e))
-        | DbErr::Query(RuntimeErr::SqlxError(e))
-        | DbErr::Conn(RuntimeErr::SqlxError(e)) => match e.as_ref() {
-            sqlx::Error::Database(db) => db.code().map(|code| code.into_owned()),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
 fn is_unavailable(error: &DbErr) -> bool {
     match error {
         DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
@@ -55,13 +48,49 @@ fn is_unavailable(error: &DbErr) -> bool {
             | sqlx::Error::PoolTimedOut
             | sqlx::Error::PoolClosed
             | sqlx::Error::WorkerCrashed => true,
-            sqlx::Error::Database(_) => database_code(error).is_some_and(|code| {
-                code.starts_with("08")
-                    || POSTGRES_RETRYABLE.contains(&code.as_str())
-                    || SQLITE_BUSY_CODES.contains(&code.as_str())
-            }),
+            sqlx::Error::Database(database) => is_retryable(database.as_ref()),
             _ => false,
         },
         _ => false,
+    }
+}
+
+/// Whether the database refused for a reason that may pass: see [`SQLITE_RETRYABLE`],
+/// [`POSTGRES_RETRYABLE_CLASSES`] and [`POSTGRES_RETRYABLE`].
+fn is_retryable(error: &dyn sqlx::error::DatabaseError) -> bool {
+    let Some(code) = error.code() else { return false };
+    if error.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+        code.parse::<i32>().is_ok_and(|extended| SQLITE_RETRYABLE.contains(&(extended & 0xff)))
+    } else {
+        POSTGRES_RETRYABLE_CLASSES.iter().any(|class| code.starts_with(class)) || POSTGRES_RETRYABLE.contains(&&*code)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::sqlx::{Connection, SqliteConnection};
+
+    /// The error SQLite answers `write` with after `setup`, in the ports' terms.
+    async fn refusal(setup: &'static str, write: &'static str) -> BackendError {
+        let mut connection = SqliteConnection::connect("sqlite::memory:").await.unwrap();
+        sqlx::raw_sql(setup).execute(&mut connection).await.unwrap();
+        sqlx_error(sqlx::raw_sql(write).execute(&mut connection).await.unwrap_err())
+    }
+
+    #[tokio::test]
+    async fn a_read_only_or_full_sqlite_database_is_unavailable_not_failed() {
+        let read_only = refusal("CREATE TABLE t (v BLOB); PRAGMA query_only = 1;", "INSERT INTO t VALUES (1)").await;
+        assert!(matches!(read_only, BackendError::Unavailable(_)), "{read_only:?}");
+        let full =
+            refusal("CREATE TABLE t (v BLOB); PRAGMA max_page_count = 4;", "INSERT INTO t VALUES (zeroblob(100000))")
+                .await;
+        assert!(matches!(full, BackendError::Unavailable(_)), "{full:?}");
+    }
+
+    #[tokio::test]
+    async fn a_broken_statement_is_failed() {
+        let broken = refusal("CREATE TABLE t (v BLOB);", "INSERT INTO missing VALUES (1)").await;
+        assert!(matches!(broken, BackendError::Failed(_)), "{broken:?}");
     }
 }

@@ -98,3 +98,45 @@ async fn a_database_outage_is_a_503_problem_and_the_server_recovers() {
     assert_eq!(stock, 1_000 - stored_orders as i64, "every unit taken is in an order");
     assert!(stored_orders >= acknowledged.len());
 }
+
+/// A database made read-only (as a standby is, or an operator does in an emergency)
+/// answers writes with 503 `service_unavailable` and `Retry-After`, not 500; reads go on,
+/// and writes come back once the database does.
+#[cfg_attr(not(postgres_server), ignore = "needs a PostgreSQL server: set ORDERS_TEST_POSTGRES_URL")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_only_database_is_a_503_problem_not_a_500() {
+    use orders_tests::stores::PostgresDatabase;
+    use sea_orm::ConnectionTrait;
+    let database = PostgresDatabase::on_the_test_server().await;
+    let options = ServerOptions { database_url: Some(database.url.clone()), ..ServerOptions::default() };
+    let server = TestServer::start_with(options).await;
+    let name = database.url.rsplit('/').next().unwrap().to_owned();
+    let superuser = sea_orm::Database::connect(std::env::var("ORDERS_TEST_POSTGRES_URL").unwrap()).await.unwrap();
+    let read_only = |on: bool| {
+        let (superuser, name, server) = (&superuser, &name, &server);
+        async move {
+            let setting = if on { "on" } else { "off" };
+            superuser
+                .execute_unprepared(&format!("ALTER DATABASE {name} SET default_transaction_read_only = {setting}"))
+                .await
+                .unwrap();
+            let terminate = format!("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'");
+            superuser.execute_unprepared(&terminate).await.unwrap();
+            let started = Instant::now();
+            while server.get("/ready", None).await.status != 200 {
+                assert!(started.elapsed() < Duration::from_secs(10), "the server did not reconnect");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    };
+
+    read_only(true).await;
+    let refused = server.register("read-only@example.com", "a long password").await;
+    refused.assert_problem(503, "service_unavailable");
+    assert_eq!(refused.header("retry-after"), Some("1"));
+    assert!(server.log().contains("read-only transaction"), "the cause is logged");
+    server.get("/v1/products", None).await.expect(200);
+
+    read_only(false).await;
+    server.register("read-only@example.com", "a long password").await.expect(201);
+}
