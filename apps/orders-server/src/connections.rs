@@ -8,6 +8,10 @@
 //! written, so it also ends a client that stops reading what it is sent; it ends a
 //! request whose handling takes longer, so keep it above the store's timeouts.
 //!
+//! A request refused below the application (by hyper, or by the idle timeout half-way
+//! through its head or body) is answered with a problem and logged: see
+//! [`refusals`](crate::refusals).
+//!
 //! Every accepted connection is registered, oldest first. When a new one would pass
 //! the cap, the server makes room the way nginx reuses connections: it ends the oldest
 //! connections that have not yet been answered anything (sockets that sent nothing, or
@@ -16,6 +20,7 @@
 //! lock out a `/health` probe. Should accepting fail because the process is out of file
 //! descriptors anyway, room is made the same way and accepting goes on.
 
+use crate::refusals;
 use poem::http::uri::Scheme;
 use poem::listener::Acceptor;
 use poem::web::{LocalAddr, RemoteAddr};
@@ -132,7 +137,20 @@ impl<A: Acceptor> Acceptor for CappedAcceptor<A> {
                     let ended = Box::pin(connection.end.clone().cancelled_owned());
                     let registry = self.registry.clone();
                     let (idle, stalled) = (self.idle, Box::pin(tokio::time::sleep(self.idle)));
-                    return Ok((Capped { io, id, connection, ended, registry, idle, stalled }, local, remote, scheme));
+                    let capped = Capped {
+                        io,
+                        id,
+                        connection,
+                        ended,
+                        registry,
+                        idle,
+                        stalled,
+                        remote: remote.clone(),
+                        mid_request: false,
+                        timed_out: false,
+                        replacing: None,
+                    };
+                    return Ok((capped, local, remote, scheme));
                 }
                 Err(error) if out_of_files(&error) => {
                     tracing::warn!(%error, "out of file descriptors: ending the oldest connections");
@@ -156,6 +174,21 @@ pub struct Capped<Io> {
     idle: Duration,
     /// Ends `idle` after the last byte read or written.
     stalled: Pin<Box<tokio::time::Sleep>>,
+    remote: RemoteAddr,
+    /// Whether bytes were read since the last write: a request is arriving.
+    mid_request: bool,
+    /// Whether the idle timeout answered 408: nothing more is written.
+    timed_out: bool,
+    /// A problem answer being written in place of hyper's empty one.
+    replacing: Option<Replacement>,
+}
+
+/// A problem answer written in place of what hyper wrote.
+struct Replacement {
+    answer: Vec<u8>,
+    sent: usize,
+    /// How many of hyper's bytes it stands for.
+    stands_for: usize,
 }
 
 impl<Io> Capped<Io> {
@@ -188,15 +221,55 @@ impl<Io> Drop for Capped<Io> {
     }
 }
 
-impl<Io: AsyncRead + Unpin> AsyncRead for Capped<Io> {
+impl<Io: AsyncWrite + Unpin> Capped<Io> {
+    /// Answers 408 to a request that stopped arriving, as far as the socket takes it
+    /// now: a client that stalls may not be reading either.
+    fn answer_timeout(&mut self, cx: &mut Context<'_>) {
+        tracing::info!(remote = %self.remote, status = 408, "a request stopped arriving: answered 408 and closed");
+        let _ = Pin::new(&mut self.io).poll_write(cx, &refusals::request_timeout());
+        self.timed_out = true;
+    }
+
+    /// Writes the rest of the problem answer that stands for hyper's; once it is all
+    /// written, tells hyper its own bytes were.
+    fn poll_replacement(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+        while let Some(replacement) = self.replacing.as_mut() {
+            if replacement.sent == replacement.answer.len() {
+                let stands_for = replacement.stands_for;
+                self.replacing = None;
+                return Poll::Ready(Ok(stands_for));
+            }
+            match Pin::new(&mut self.io).poll_write(cx, &replacement.answer[replacement.sent..]) {
+                Poll::Ready(Ok(0)) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
+                Poll::Ready(Ok(written)) => {
+                    replacement.sent += written;
+                    self.progressed();
+                }
+                Poll::Ready(Err(error)) => return Poll::Ready(Err(error)),
+                Poll::Pending => return self.unless_stalled(cx),
+            }
+        }
+        Poll::Ready(Ok(0))
+    }
+}
+
+impl<Io: AsyncRead + AsyncWrite + Unpin> AsyncRead for Capped<Io> {
     fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
         self.check_ended(cx)?;
+        let before = buf.filled().len();
         match Pin::new(&mut self.io).poll_read(cx, buf) {
             Poll::Ready(read) => {
+                self.mid_request |= buf.filled().len() > before;
                 self.progressed();
                 Poll::Ready(read)
             }
-            Poll::Pending => self.unless_stalled(cx),
+            Poll::Pending => {
+                let stalled = self.unless_stalled(cx);
+                if stalled.is_ready() && self.mid_request {
+                    self.answer_timeout(cx);
+                }
+                stalled
+            }
         }
     }
 }
@@ -204,7 +277,21 @@ impl<Io: AsyncRead + Unpin> AsyncRead for Capped<Io> {
 impl<Io: AsyncWrite + Unpin> AsyncWrite for Capped<Io> {
     fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         self.check_ended(cx)?;
+        if self.timed_out {
+            return Poll::Ready(Err(io::Error::new(io::ErrorKind::TimedOut, "answered 408 already")));
+        }
         self.connection.answered.store(true, Ordering::Relaxed);
+        self.mid_request = false;
+        if self.replacing.is_none()
+            && let Some((status, answer)) = refusals::replacing_hyper_answer(buf)
+        {
+            let reason = status.canonical_reason().unwrap_or_default();
+            tracing::info!(remote = %self.remote, status = status.as_u16(), "request refused before routing: {reason}");
+            self.replacing = Some(Replacement { answer, sent: 0, stands_for: buf.len() });
+        }
+        if self.replacing.is_some() {
+            return self.poll_replacement(cx);
+        }
         match Pin::new(&mut self.io).poll_write(cx, buf) {
             Poll::Ready(written) => {
                 self.progressed();

@@ -16,5 +16,6 @@ pub mod config;
 pub mod connections;
 pub mod demo;
 pub mod middleware;
+pub mod refusals;
 pub mod startup;
 pub mod telemetry;

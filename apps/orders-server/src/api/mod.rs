@@ -98,13 +98,17 @@ cents in fields ending `_cents`, in the one currency of the deployment (`currenc
 `application/json` too, so that generated clients type them): `{type, title, status, detail, \
 code}`, where `code` is a stable snake_case string and `type` is `about:blank`. Every error has \
 this shape, unknown routes (`404 not_found`), wrong methods (`405 method_not_allowed`, with \
-`Allow`) and bodies over 64 KiB (`413 payload_too_large`) included. Body that is not \
+`Allow`), bodies over 64 KiB (`413 payload_too_large`) and requests the HTTP layer cannot read \
+included: not well-formed HTTP (`400 malformed_request`), a URI over 64 KiB (`414 uri_too_long`), a \
+head over about 400 KiB or 100 headers (`431 headers_too_large`), a head or body that stops arriving \
+(`408 request_timeout`); after these four the connection is closed. Body that is not \
 well-formed JSON: `400 malformed_request`. Well-formed request with a bad value, a missing \
 field, a value of the wrong JSON type, or a path id that is not a UUID: `422 \
 validation_failed`, with `errors: [{field, message}]` naming each refused field by its path \
 (`items[0].quantity`). Missing or wrong `Content-Type` on a body: `415 \
 unsupported_media_type`. Failures of the service: `500 internal_error`, or `503 \
-service_unavailable` with `Retry-After` when the database cannot be reached; neither shows \
+service_unavailable` with `Retry-After` when the database cannot be reached or refuses writes for now \
+(read-only or full); neither shows \
 internals. An admin-only operation checks the body (`400`, `422`) before the caller's role \
 (`403`).
 

@@ -1,8 +1,55 @@
 //! Over a real socket, what only a server process shows: a body over the limit refused
-//! whether its length is declared or it comes chunked, and the access log.
+//! whether its length is declared or it comes chunked, requests the HTTP layer refuses
+//! answered with problems, and the access log.
 
-use orders_tests::server::{TestServer, answer, chunked_post};
-use serde_json::json;
+use orders_tests::server::{ServerOptions, TestServer, answer, chunked_post};
+use serde_json::{Value, json};
+
+/// The problem in a raw HTTP/1.1 answer of `status`, checking its head.
+fn problem_in(answer: &str, status: u16) -> Value {
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap_or_else(|| panic!("no whole answer: {answer:?}"));
+    assert!(head.starts_with(&format!("HTTP/1.1 {status} ")), "{head}");
+    assert!(head.to_lowercase().contains("content-type: application/problem+json"), "{head}");
+    let problem: Value = serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body:?}"));
+    assert_eq!(problem["status"], status, "{problem}");
+    problem
+}
+
+#[tokio::test]
+async fn requests_the_http_layer_cannot_read_are_answered_with_problems_and_logged() {
+    let server = TestServer::start().await;
+    let many_headers: String = (0..150).map(|n| format!("X-Header-{n}: {n}\r\n")).collect();
+    let cases = [
+        (format!("GET /health HTTP/1.1\r\nHost: x\r\n{many_headers}\r\n"), 431, "headers_too_large"),
+        (format!("GET /{} HTTP/1.1\r\nHost: x\r\n\r\n", "a".repeat(70_000)), 414, "uri_too_long"),
+        ("GET /health HTTP/1.1\r\nHost x\r\n\r\n".to_owned(), 400, "malformed_request"),
+    ];
+    for (request, status, code) in cases {
+        let answer = server.raw(request.as_bytes()).await;
+        assert_eq!(problem_in(&answer, status)["code"], code, "{answer}");
+    }
+    let log = server.log();
+    for reason in ["Request Header Fields Too Large", "URI Too Long", "Bad Request"] {
+        assert!(log.contains(&format!("request refused before routing: {reason}")), "{reason} not logged:\n{log}");
+    }
+}
+
+#[tokio::test]
+async fn a_request_that_stops_arriving_is_answered_408_and_a_silent_socket_just_closed() {
+    let options = ServerOptions {
+        extra_args: ["--idle-timeout-ms", "300"].map(String::from).to_vec(),
+        ..ServerOptions::default()
+    };
+    let server = TestServer::start_with(options).await;
+    let half_body =
+        b"POST /v1/users HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{";
+    for stalled in [&b"GET /health HTTP/1.1\r\nHost: x\r\n"[..], half_body] {
+        let answer = server.raw(stalled).await;
+        assert_eq!(problem_in(&answer, 408)["code"], "request_timeout", "{answer}");
+    }
+    assert_eq!(server.raw(b"").await, "", "nothing was asked, nothing is answered");
+    assert!(server.log().contains("a request stopped arriving: answered 408"));
+}
 
 #[tokio::test]
 async fn a_body_over_64_kib_is_a_413_problem_whether_its_length_is_declared_or_not() {

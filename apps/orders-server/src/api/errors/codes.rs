@@ -224,7 +224,8 @@ pub static INTERNAL_ERROR: Code =
 pub static SERVICE_UNAVAILABLE: Code = Code::new(
     503,
     "service_unavailable",
-    "the database cannot be reached, or the server is saturated (its database connections, or on logins and \
+    "the database cannot be reached or refuses writes for now (read-only or full), or the server is saturated (its \
+     database connections, or on logins and \
          registrations its password checks); try again later.",
 )
 .hiding_the_cause("the service cannot serve this request right now; try again shortly")
