@@ -4,6 +4,7 @@
 use crate::api::address_limits::{AddressLimit, AddressLimits};
 use crate::api::client_address::TrustedProxies;
 use crate::api::cursors::CursorKey;
+use crate::connections::ConnectionTimeouts;
 use chrono::TimeDelta;
 use clap::Parser;
 use orders_adapters::StoreOptions;
@@ -64,6 +65,11 @@ pub struct Config {
           value_parser = clap::value_parser!(u64).range(100..=3_600_000))]
     pub idle_timeout_ms: u64,
 
+    /// A request head (its line and headers) must arrive whole within this long of its first byte, however it trickles in, else the request is answered 408 and the connection closed, in milliseconds.
+    #[arg(long, env = "ORDERS_HEADER_TIMEOUT_MS", default_value_t = 10_000,
+          value_parser = clap::value_parser!(u64).range(100..=3_600_000))]
+    pub header_timeout_ms: u64,
+
     /// Most password hashes computed at once (logins, registrations); each takes about 19 MiB and a core (default: one per core).
     #[arg(long, env = "ORDERS_PASSWORD_HASHES", value_parser = clap::value_parser!(u32).range(1..=1_000))]
     pub password_hashes: Option<u32>,
@@ -107,6 +113,14 @@ impl Config {
             max_connections: self.max_connections,
             acquire_timeout: Duration::from_millis(self.pool_timeout_ms),
             ..StoreOptions::default()
+        }
+    }
+
+    /// How long a connection may stall, and a request head take to arrive.
+    pub fn connection_timeouts(&self) -> ConnectionTimeouts {
+        ConnectionTimeouts {
+            idle: Duration::from_millis(self.idle_timeout_ms),
+            head: Duration::from_millis(self.header_timeout_ms),
         }
     }
 

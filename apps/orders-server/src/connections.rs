@@ -3,10 +3,11 @@
 //!
 //! A connection whose reads make no progress for the idle timeout is ended: a socket
 //! that sends nothing, a request head or body that stops half-way, a keep-alive
-//! connection left idle. (A client that keeps dribbling bytes keeps its connection, but
-//! holds only one place of the cap below.) The timer restarts with every byte read or
-//! written, so it also ends a client that stops reading what it is sent; it ends a
-//! request whose handling takes longer, so keep it above the store's timeouts.
+//! connection left idle. The timer restarts with every byte read or written, so it also
+//! ends a client that stops reading what it is sent; it ends a request whose handling
+//! takes longer, so keep it above the store's timeouts. A request head must also arrive
+//! whole within the head timeout of its first byte, so that a client trickling a byte at
+//! a time cannot hold a connection either.
 //!
 //! A request refused below the application (by hyper, or by the idle timeout half-way
 //! through its head or body) is answered with a problem and logged: see
@@ -31,7 +32,7 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
 
@@ -49,18 +50,26 @@ pub fn raise_file_limit() -> io::Result<u64> {
     rlimit::increase_nofile_limit(u64::MAX)
 }
 
-/// An acceptor that keeps at most `cap` connections open and ends those idle past
-/// `idle` (see the module's doc).
+/// How long a connection may go without a byte either way, and how long a request
+/// head may take to arrive from its first byte.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectionTimeouts {
+    pub idle: Duration,
+    pub head: Duration,
+}
+
+/// An acceptor that keeps at most `cap` connections open and ends those that stall
+/// (see the module's doc).
 pub struct CappedAcceptor<A> {
     inner: A,
     registry: Arc<Registry>,
-    idle: Duration,
+    timeouts: ConnectionTimeouts,
 }
 
 impl<A> CappedAcceptor<A> {
-    pub fn new(inner: A, cap: usize, idle: Duration) -> Self {
+    pub fn new(inner: A, cap: usize, timeouts: ConnectionTimeouts) -> Self {
         let registry = Arc::new(Registry { cap: cap.max(1), open: Mutex::default(), next_id: AtomicU64::new(0) });
-        Self { inner, registry, idle }
+        Self { inner, registry, timeouts }
     }
 }
 
@@ -136,15 +145,16 @@ impl<A: Acceptor> Acceptor for CappedAcceptor<A> {
                     let (id, connection) = self.registry.admit();
                     let ended = Box::pin(connection.end.clone().cancelled_owned());
                     let registry = self.registry.clone();
-                    let (idle, stalled) = (self.idle, Box::pin(tokio::time::sleep(self.idle)));
+                    let timeouts = self.timeouts;
                     let capped = Capped {
                         io,
                         id,
                         connection,
                         ended,
                         registry,
-                        idle,
-                        stalled,
+                        timeouts,
+                        stalled: Box::pin(tokio::time::sleep(timeouts.idle)),
+                        head: None,
                         remote: remote.clone(),
                         mid_request: false,
                         timed_out: false,
@@ -171,9 +181,11 @@ pub struct Capped<Io> {
     connection: Arc<Connection>,
     ended: Pin<Box<WaitForCancellationFutureOwned>>,
     registry: Arc<Registry>,
-    idle: Duration,
-    /// Ends `idle` after the last byte read or written.
+    timeouts: ConnectionTimeouts,
+    /// Ends the idle timeout after the last byte read or written.
     stalled: Pin<Box<tokio::time::Sleep>>,
+    /// The request head arriving, until it is whole.
+    head: Option<HeadArriving>,
     remote: RemoteAddr,
     /// Whether bytes were read since the last write: a request is arriving.
     mid_request: bool,
@@ -210,7 +222,7 @@ impl<Io> Capped<Io> {
     }
 
     fn progressed(&mut self) {
-        let idle = self.idle;
+        let idle = self.timeouts.idle;
         self.stalled.as_mut().reset(tokio::time::Instant::now() + idle);
     }
 }
@@ -259,7 +271,21 @@ impl<Io: AsyncRead + AsyncWrite + Unpin> AsyncRead for Capped<Io> {
         let before = buf.filled().len();
         match Pin::new(&mut self.io).poll_read(cx, buf) {
             Poll::Ready(read) => {
-                self.mid_request |= buf.filled().len() > before;
+                let fresh = &buf.filled()[before..];
+                if !fresh.is_empty() {
+                    if !self.mid_request {
+                        self.head = Some(HeadArriving::since(Instant::now()));
+                    }
+                    self.mid_request = true;
+                    if let Some(head) = self.head.as_mut() {
+                        if head.whole_after(fresh) {
+                            self.head = None;
+                        } else if head.since.elapsed() > self.timeouts.head {
+                            self.answer_timeout(cx);
+                            return Poll::Ready(Err(io::Error::new(io::ErrorKind::TimedOut, "head too slow")));
+                        }
+                    }
+                }
                 self.progressed();
                 Poll::Ready(read)
             }
@@ -310,9 +336,49 @@ impl<Io: AsyncWrite + Unpin> AsyncWrite for Capped<Io> {
     }
 }
 
+/// A request head on its way: when its first byte came, and how much of the blank line
+/// that ends it the last bytes were.
+struct HeadArriving {
+    since: Instant,
+    matched: usize,
+}
+
+impl HeadArriving {
+    const END: &[u8] = b"\r\n\r\n";
+
+    fn since(since: Instant) -> Self {
+        Self { since, matched: 0 }
+    }
+
+    /// Whether the head is whole once `bytes` arrived.
+    fn whole_after(&mut self, bytes: &[u8]) -> bool {
+        for &byte in bytes {
+            self.matched = if byte == Self::END[self.matched] { self.matched + 1 } else { usize::from(byte == b'\r') };
+            if self.matched == Self::END.len() {
+                return true;
+            }
+        }
+        false
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_head_is_whole_at_its_blank_line_however_it_is_split() {
+        let head = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+        for split in 0..head.len() {
+            let mut arriving = HeadArriving::since(Instant::now());
+            let (first, rest) = head.split_at(split);
+            assert!(arriving.whole_after(first) || arriving.whole_after(rest), "split at {split}");
+        }
+        let mut arriving = HeadArriving::since(Instant::now());
+        assert!(!arriving.whole_after(b"GET / HTTP/1.1\r\nHost: x\r\n\r"));
+        assert!(!HeadArriving::since(Instant::now()).whole_after(b"\r\r\n\r"));
+        assert!(HeadArriving::since(Instant::now()).whole_after(b"\r\r\n\r\n"));
+    }
 
     fn registry(cap: usize) -> Arc<Registry> {
         Arc::new(Registry { cap, open: Mutex::default(), next_id: AtomicU64::new(0) })

@@ -74,7 +74,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     }
 
     let purge = tokio::spawn(purge_idempotency_keys(prepared.service.clone()));
-    let acceptor = CappedAcceptor::new(acceptor, cap, Duration::from_millis(config.idle_timeout_ms));
+    let acceptor = CappedAcceptor::new(acceptor, cap, config.connection_timeouts());
     let served = Server::new_with_acceptor(acceptor)
         .run_with_graceful_shutdown(app::build(prepared), shutdown_signal(), Some(SHUTDOWN_GRACE))
         .await;

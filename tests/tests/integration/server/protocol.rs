@@ -77,3 +77,33 @@ async fn each_request_is_logged_with_method_path_status_and_latency() {
         assert!(line.contains(part), "{part} missing from {line}");
     }
 }
+
+#[tokio::test]
+async fn a_head_trickled_a_byte_at_a_time_is_cut_off_by_the_head_timeout() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let options = ServerOptions {
+        extra_args: ["--header-timeout-ms", "1000", "--idle-timeout-ms", "5000"].map(String::from).to_vec(),
+        ..ServerOptions::default()
+    };
+    let server = TestServer::start_with(options).await;
+    let (mut reading, mut writing) = server.connect().await.into_split();
+    let started = std::time::Instant::now();
+    let trickle = tokio::spawn(async move {
+        let head = b"GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: ".iter().chain(std::iter::repeat(&b'a'));
+        for byte in head {
+            if writing.write_all(&[*byte]).await.is_err() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    });
+    let mut received = Vec::new();
+    let read = tokio::time::timeout(std::time::Duration::from_secs(10), reading.read_to_end(&mut received)).await;
+    let took = started.elapsed();
+    trickle.abort();
+    assert!(read.is_ok(), "still open after 10 s");
+    let answer = String::from_utf8_lossy(&received);
+    assert_eq!(problem_in(&answer, 408)["code"], "request_timeout", "{answer}");
+    assert!(took >= std::time::Duration::from_millis(900), "cut off after {took:?}, before the head timeout");
+    server.get("/health", None).await.expect(200);
+}
