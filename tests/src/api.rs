@@ -49,6 +49,16 @@ impl Answer {
         Self { status, headers, text, body }
     }
 
+    /// The body less its `instance`, which names the request it answered: what two
+    /// answers to different requests may share.
+    pub fn body_but_instance(&self) -> Value {
+        let mut body = self.body.clone();
+        if let Some(members) = body.as_object_mut() {
+            members.remove("instance");
+        }
+        body
+    }
+
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|value| value.to_str().ok())
     }
@@ -58,6 +68,8 @@ impl Answer {
     pub fn assert_problem(&self, status: u16, code: &str) -> &Value {
         assert_eq!(self.status.as_u16(), status, "unexpected status; body: {}", self.text);
         assert_eq!(self.header("content-type"), Some("application/problem+json"), "body: {}", self.text);
+        let request_id = self.header("x-request-id").expect("every answer names its request in X-Request-Id");
+        assert_eq!(self.body["instance"], format!("urn:request:{request_id}"), "body: {}", self.text);
         assert_eq!(self.body["code"], code, "body: {}", self.text);
         assert_eq!(self.body["status"], status, "body: {}", self.text);
         assert!(self.body["title"].is_string() && self.body["detail"].is_string(), "body: {}", self.text);

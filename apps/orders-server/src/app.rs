@@ -2,7 +2,7 @@
 //! the middleware every request goes through.
 
 use crate::api::{self, errors};
-use crate::middleware::{AllowedMethods, answer_errors_with_problems, limit_body, log_request};
+use crate::middleware::{Routes, answer_errors_with_problems, limit_body, log_request, with_request_id};
 use crate::startup::Prepared;
 use poem::middleware::CatchPanic;
 use poem::{Endpoint, EndpointExt, IntoResponse, Route, get};
@@ -15,7 +15,8 @@ const DOCUMENT_PATHS: [&str; 4] = ["/openapi.json", "/openapi.yaml", "/docs", "/
 pub fn build(prepared: Prepared) -> impl Endpoint + 'static {
     let Prepared { store, service, cursors, limits } = prepared;
     let api = api::openapi_service(service.clone(), store, cursors, limits);
-    let allowed = Arc::new(AllowedMethods::from_spec(&api.spec(), &DOCUMENT_PATHS));
+    let known = Arc::new(Routes::from_spec(&api.spec(), &DOCUMENT_PATHS));
+    let logged = known.clone();
     let routes = Route::new()
         .at("/openapi.json", get(api.spec_endpoint()))
         .at("/openapi.yaml", get(api.spec_endpoint_yaml()))
@@ -24,7 +25,8 @@ pub fn build(prepared: Prepared) -> impl Endpoint + 'static {
         .data(service);
     routes
         .around(limit_body)
-        .around(move |next, request| answer_errors_with_problems(allowed.clone(), next, request))
+        .around(move |next, request| answer_errors_with_problems(known.clone(), next, request))
         .with(CatchPanic::new().with_handler(|_| errors::internal_error().into_response()))
-        .around(log_request)
+        .around(move |next, request| log_request(logged.clone(), next, request))
+        .around(with_request_id)
 }

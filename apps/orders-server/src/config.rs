@@ -5,6 +5,7 @@ use crate::api::address_limits::{AddressLimit, AddressLimits};
 use crate::api::client_address::TrustedProxies;
 use crate::api::cursors::CursorKey;
 use crate::connections::ConnectionTimeouts;
+use crate::telemetry::LogFormat;
 use chrono::TimeDelta;
 use clap::Parser;
 use orders_adapters::StoreOptions;
@@ -42,6 +43,10 @@ pub struct Config {
     /// ISO 4217 code of the currency every price is in.
     #[arg(long, env = "ORDERS_CURRENCY", default_value = "USD", value_parser = currency)]
     pub currency: Currency,
+
+    /// How log lines are written: text for people, or JSON lines for log collectors.
+    #[arg(long, env = "ORDERS_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
 
     /// Create, if missing, an admin, a customer and a few products, and print how to log in.
     #[arg(long)]

@@ -10,7 +10,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[tokio::main]
 async fn main() -> ExitCode {
     let config = Config::from_args_or_exit();
-    telemetry::init();
+    telemetry::init(config.log_format);
     match startup::run(config).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

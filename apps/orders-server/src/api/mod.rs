@@ -96,7 +96,8 @@ cents in fields ending `_cents`, in the one currency of the deployment (`currenc
 
 **Errors** are RFC 9457 problem details, sent as `application/problem+json` (declared under \
 `application/json` too, so that generated clients type them): `{type, title, status, detail, \
-code}`, where `code` is a stable snake_case string and `type` is `about:blank`. Every error has \
+code, instance}`, where `code` is a stable snake_case string, `type` is `about:blank`, and \
+`instance` is `urn:request:<id>` naming the request. Every error has \
 this shape, unknown routes (`404 not_found`), wrong methods (`405 method_not_allowed`, with \
 `Allow`), bodies over 64 KiB (`413 payload_too_large`) and requests the HTTP layer cannot read \
 included: not well-formed HTTP (`400 malformed_request`), a URI over 64 KiB (`414 uri_too_long`), a \
@@ -111,6 +112,11 @@ service_unavailable` with `Retry-After` when the database cannot be reached or r
 (read-only or full); neither shows \
 internals. An admin-only operation checks the body (`400`, `422`) before the caller's role \
 (`403`).
+
+**Request ids.** Send `X-Request-Id` (1 to 128 printable ASCII characters) to name a request; \
+without one, or with one that does not fit, the server makes one (a UUIDv7). Every response \
+carries the id in `X-Request-Id`, every problem quotes it in `instance`, and the server's log \
+lines for the request carry it: quote it when reporting a problem.
 
 **Authentication.** Get a token from `POST /v1/auth/token` (OAuth2 password grant: e-mail as \
 `username`) and send `Authorization: Bearer <token>`. Missing or bad token: `401 \

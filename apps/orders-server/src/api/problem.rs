@@ -3,6 +3,7 @@
 //! through poem with any headers it needs ([`Problem`]). Which status and code an error
 //! gets is the error table's business ([`errors`](super::errors)).
 
+use crate::middleware::RequestId;
 use orders_core::domain::Violations;
 use poem::http::{HeaderName, HeaderValue, StatusCode, header};
 use poem::{IntoResponse, Response};
@@ -45,6 +46,10 @@ pub struct ProblemDetails {
     pub requested: Option<i64>,
     /// `out_of_stock`: the quantity in stock when the order was refused.
     pub available: Option<i64>,
+    /// The request this answers, as `urn:request:<id>`, `<id>` being the request's
+    /// `X-Request-Id` (the client's, or one made for it); quote it when reporting a
+    /// problem.
+    pub instance: Option<String>,
 }
 
 /// One refused field of a request.
@@ -78,6 +83,7 @@ impl Problem {
                 product_id: None,
                 requested: None,
                 available: None,
+                instance: None,
             },
             headers: Vec::new(),
         }
@@ -145,8 +151,11 @@ impl poem::error::ResponseError for Problem {
 }
 
 impl IntoResponse for Problem {
-    fn into_response(self) -> Response {
+    fn into_response(mut self) -> Response {
         let status = self.status();
+        if let Some(id) = RequestId::current() {
+            self.details.instance = Some(format!("urn:request:{id}"));
+        }
         let body = serde_json::to_vec(&poem_openapi::types::ToJSON::to_json(&self.details))
             .expect("problem details serialize to JSON");
         let mut response = Response::builder().status(status).header(header::CONTENT_TYPE, PROBLEM_JSON).body(body);

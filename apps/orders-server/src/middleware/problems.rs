@@ -2,19 +2,19 @@
 //! missing token) become problem details like every other error; responses that already
 //! are problems pass through unchanged.
 
-use super::AllowedMethods;
+use super::Routes;
 use crate::api::errors::from_http_error;
 use poem::{Endpoint, IntoResponse, Request, Response};
 use std::sync::Arc;
 
 pub async fn answer_errors_with_problems<E: Endpoint>(
-    allowed: Arc<AllowedMethods>,
+    routes: Arc<Routes>,
     next: Arc<E>,
     request: Request,
 ) -> poem::Result<Response> {
     let path = request.uri().path().to_owned();
     match next.call(request).await {
         Ok(response) => Ok(response.into_response()),
-        Err(error) => Ok(from_http_error(error, || allowed.for_path(&path)).into_response()),
+        Err(error) => Ok(from_http_error(error, || routes.allow_for(&path)).into_response()),
     }
 }

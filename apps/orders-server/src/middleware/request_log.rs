@@ -1,16 +1,20 @@
-//! One log line per request: method, path, status and latency.
+//! One log line per request, in the request's span: route (the template the path
+//! matches, such as `/v1/orders/{id}`, or `unmatched`), method, path, status and
+//! latency.
 
+use super::Routes;
 use poem::{Endpoint, IntoResponse, Request, Response};
 use std::sync::Arc;
 use std::time::Instant;
 
-pub async fn log_request<E: Endpoint>(next: Arc<E>, request: Request) -> poem::Result<Response> {
+pub async fn log_request<E: Endpoint>(routes: Arc<Routes>, next: Arc<E>, request: Request) -> poem::Result<Response> {
     let started = Instant::now();
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
     let response = next.get_response(request).await.into_response();
     let status = response.status().as_u16();
+    let route = routes.template_for(&path).unwrap_or("unmatched");
     let latency_ms = started.elapsed().as_micros() as f64 / 1000.0;
-    tracing::info!(%method, %path, status, latency_ms, "request");
+    tracing::info!(%route, %method, %path, status, latency_ms, "request");
     Ok(response)
 }

@@ -199,7 +199,7 @@ async fn a_refusal_under_a_key_is_replayed_too() {
 
     retry.assert_problem(409, "out_of_stock");
     assert_eq!(retry.header("idempotency-replayed"), Some("true"));
-    assert_eq!(retry.body, first.body);
+    assert_eq!(retry.body_but_instance(), first.body_but_instance());
     assert_eq!(server.stock(&pen).await, 6);
 }
 

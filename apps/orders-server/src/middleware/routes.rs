@@ -1,12 +1,20 @@
-//! Which methods each path answers, for the `Allow` header of a `405`: read from the
-//! OpenAPI document, so it cannot drift from the routes.
+//! The routes, read from the OpenAPI document so that they cannot drift: which path
+//! template (`/v1/orders/{id}`) a path matches, for logs and metrics, and which methods
+//! it answers, for the `Allow` header of a `405`.
 
 use poem::http::Method;
 
-/// Path templates (`/v1/orders/{id}`) and the methods each answers.
+/// Path templates and the methods each answers.
 #[derive(Debug, Clone, Default)]
-pub struct AllowedMethods {
-    routes: Vec<(Vec<Segment>, Vec<Method>)>,
+pub struct Routes {
+    routes: Vec<Route>,
+}
+
+#[derive(Debug, Clone)]
+struct Route {
+    template: String,
+    segments: Vec<Segment>,
+    methods: Vec<Method>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,7 +23,7 @@ enum Segment {
     Parameter,
 }
 
-impl AllowedMethods {
+impl Routes {
     /// The operations of an OpenAPI document (as JSON), plus `extra` paths answering GET.
     pub fn from_spec(spec_json: &str, extra_get_paths: &[&str]) -> Self {
         let spec: serde_json::Value = serde_json::from_str(spec_json).expect("poem-openapi writes valid JSON");
@@ -50,25 +58,37 @@ impl AllowedMethods {
                 }
             })
             .collect();
-        self.routes.push((segments, methods));
+        self.routes.push(Route { template: template.to_owned(), segments, methods });
     }
 
-    /// The `Allow` value for `path`: the methods of the most specific template matching it.
-    pub fn for_path(&self, path: &str) -> String {
+    /// The most specific route matching `path` (literal segments beat parameters).
+    fn matching(&self, path: &str) -> Option<&Route> {
         let asked: Vec<&str> = segments(path).collect();
-        let mut best: Option<(usize, &Vec<Method>)> = None;
-        for (template, methods) in &self.routes {
-            let matches = template.len() == asked.len()
-                && template.iter().zip(&asked).all(|(segment, asked)| match segment {
+        let mut best: Option<(usize, &Route)> = None;
+        for route in &self.routes {
+            let matches = route.segments.len() == asked.len()
+                && route.segments.iter().zip(&asked).all(|(segment, asked)| match segment {
                     Segment::Literal(literal) => literal == asked,
                     Segment::Parameter => true,
                 });
-            let literals = template.iter().filter(|segment| matches!(segment, Segment::Literal(_))).count();
+            let literals = route.segments.iter().filter(|segment| matches!(segment, Segment::Literal(_))).count();
             if matches && best.is_none_or(|(most, _)| literals > most) {
-                best = Some((literals, methods));
+                best = Some((literals, route));
             }
         }
-        best.map(|(_, methods)| methods.iter().map(Method::as_str).collect::<Vec<_>>().join(", ")).unwrap_or_default()
+        best.map(|(_, route)| route)
+    }
+
+    /// The template `path` matches, as the OpenAPI document writes it.
+    pub fn template_for(&self, path: &str) -> Option<&str> {
+        self.matching(path).map(|route| route.template.as_str())
+    }
+
+    /// The `Allow` value for `path`: the methods of the template it matches.
+    pub fn allow_for(&self, path: &str) -> String {
+        self.matching(path)
+            .map(|route| route.methods.iter().map(Method::as_str).collect::<Vec<_>>().join(", "))
+            .unwrap_or_default()
     }
 }
 
@@ -87,11 +107,14 @@ mod tests {
             "/v1/users/me": {"get": {}},
             "/v1/orders": {"get": {}, "post": {}}
         }}"#;
-        let allowed = AllowedMethods::from_spec(spec, &["/docs"]);
-        assert_eq!(allowed.for_path("/v1/users/me"), "GET, HEAD");
-        assert_eq!(allowed.for_path("/v1/users/0190"), "PATCH");
-        assert_eq!(allowed.for_path("/v1/orders"), "GET, POST, HEAD");
-        assert_eq!(allowed.for_path("/docs"), "GET, HEAD");
-        assert_eq!(allowed.for_path("/nowhere"), "");
+        let routes = Routes::from_spec(spec, &["/docs"]);
+        assert_eq!(routes.allow_for("/v1/users/me"), "GET, HEAD");
+        assert_eq!(routes.allow_for("/v1/users/0190"), "PATCH");
+        assert_eq!(routes.allow_for("/v1/orders"), "GET, POST, HEAD");
+        assert_eq!(routes.allow_for("/docs"), "GET, HEAD");
+        assert_eq!(routes.allow_for("/nowhere"), "");
+        assert_eq!(routes.template_for("/v1/users/me"), Some("/v1/users/me"));
+        assert_eq!(routes.template_for("/v1/users/0190"), Some("/v1/users/{id}"));
+        assert_eq!(routes.template_for("/nowhere"), None);
     }
 }
