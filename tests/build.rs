@@ -7,11 +7,13 @@
 //! - `postgres_programs` when PostgreSQL's `initdb` and `pg_ctl` are installed, for the
 //!   tests that start and stop a server of their own;
 //! - `pgbouncer` when `ORDERS_TEST_PGBOUNCER_URL` names a PgBouncer in transaction
-//!   pooling mode in front of that server (`tests/pgbouncer/start.sh` starts one).
+//!   pooling mode in front of that server (`tests/pgbouncer/start.sh` starts one);
+//! - `prometheus` when Prometheus' `prometheus` and `promtool` are on `PATH` (Debian's
+//!   package `prometheus`).
 //!
 //! `ORDERS_REQUIRE_POSTGRES=1` (as `.ci/run` sets it) sets the first two whatever is
 //! found, and `ORDERS_REQUIRE_PGBOUNCER=1` the third, so that what is missing fails
-//! those tests instead. Tests marked for a missing tool read
+//! those tests instead; `ORDERS_REQUIRE_PROMETHEUS=1` does the same for the fourth. Tests marked for a missing tool read
 //! `#[cfg_attr(not(postgres_server), ignore = "...")]`.
 
 #[path = "src/tools.rs"]
@@ -25,11 +27,12 @@ fn main() {
         "ORDERS_REQUIRE_POSTGRES",
         "ORDERS_TEST_PGBOUNCER_URL",
         "ORDERS_REQUIRE_PGBOUNCER",
+        "ORDERS_REQUIRE_PROMETHEUS",
         "PATH",
     ] {
         println!("cargo::rerun-if-env-changed={variable}");
     }
-    println!("cargo::rustc-check-cfg=cfg(postgres_server, postgres_programs, pgbouncer)");
+    println!("cargo::rustc-check-cfg=cfg(postgres_server, postgres_programs, pgbouncer, prometheus)");
 
     let required = std::env::var("ORDERS_REQUIRE_POSTGRES").is_ok_and(|value| value == "1");
     if required || std::env::var("ORDERS_TEST_POSTGRES_URL").is_ok_and(|url| !url.is_empty()) {
@@ -46,5 +49,13 @@ fn main() {
         }
         None if required => println!("cargo::rustc-cfg=postgres_programs"),
         None => {}
+    }
+    let prometheus_required = std::env::var("ORDERS_REQUIRE_PROMETHEUS").is_ok_and(|value| value == "1");
+    let found: Vec<_> = ["prometheus", "promtool"].iter().filter_map(|program| tools::on_path(program)).collect();
+    for program in &found {
+        println!("cargo::rerun-if-changed={}", program.display());
+    }
+    if prometheus_required || found.len() == 2 {
+        println!("cargo::rustc-cfg=prometheus");
     }
 }

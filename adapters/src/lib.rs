@@ -16,5 +16,5 @@ mod store;
 mod store_options;
 pub mod tokens;
 
-pub use store::{OpenStoreError, OutsidePorts, Store};
+pub use store::{OpenStoreError, OutsidePorts, PoolUsage, Store};
 pub use store_options::StoreOptions;

@@ -54,6 +54,15 @@ impl Store {
         }
     }
 
+    /// How many database connections the store holds now, and how many of them are
+    /// idle; `None` for a store without a pool (`memory://`).
+    pub fn pool_usage(&self) -> Option<PoolUsage> {
+        match self {
+            Store::Memory(_) => None,
+            Store::Sql(sql) => Some(sql.pool_usage()),
+        }
+    }
+
     /// Core's ports: the storage ports on this store, and the others as the caller
     /// (the app that composes the process) chose them.
     pub fn ports(&self, outside: OutsidePorts) -> Ports {
@@ -61,6 +70,19 @@ impl Store {
             Store::Memory(memory) => ports_on(memory, outside),
             Store::Sql(sql) => ports_on(sql, outside),
         }
+    }
+}
+
+/// A connection pool's occupancy at one moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolUsage {
+    pub open: u32,
+    pub idle: u32,
+}
+
+impl PoolUsage {
+    pub fn in_use(&self) -> u32 {
+        self.open.saturating_sub(self.idle)
     }
 }
 

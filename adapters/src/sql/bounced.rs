@@ -58,6 +58,11 @@ impl Bounced {
         Self { pool, connect_options: Arc::new(connect_options) }
     }
 
+    /// Connections open, and of them idle.
+    pub(crate) fn pool_size(&self) -> (u32, usize) {
+        (self.pool.size(), self.pool.num_idle())
+    }
+
     pub(crate) fn connect_options(&self) -> &PgConnectOptions {
         &self.connect_options
     }

@@ -95,6 +95,24 @@ impl SqlStore {
         Ok(Self { db, sqlite_writer, terms: Arc::default() })
     }
 
+    /// The pool's occupancy now (on SQLite, the readers' pool; the writer is one more).
+    pub fn pool_usage(&self) -> crate::store::PoolUsage {
+        let (open, idle) = match &self.db {
+            Db::Bounced(bounced) => bounced.pool_size(),
+            Db::Orm(db) => match db.get_database_backend() {
+                sea_orm::DatabaseBackend::Sqlite => {
+                    let pool = db.get_sqlite_connection_pool();
+                    (pool.size(), pool.num_idle())
+                }
+                _ => {
+                    let pool = db.get_postgres_connection_pool();
+                    (pool.size(), pool.num_idle())
+                }
+            },
+        };
+        crate::store::PoolUsage { open, idle: u32::try_from(idle).unwrap_or(u32::MAX) }
+    }
+
     /// Applies pending migrations in one transaction, however long they take; concurrent
     /// callers take turns. Behind PgBouncer they run on a connection of their own that
     /// leaves no prepared statement behind.

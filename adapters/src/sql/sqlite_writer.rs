@@ -299,6 +299,7 @@ impl Batch {
         match run_cached(conn, "COMMIT") {
             Ok(()) => {
                 self.open = false;
+                metrics::histogram!("orders_sqlite_commit_batch_size").record(self.waiting.len() as f64);
                 for tell in self.waiting.drain(..) {
                     tell(Ok(()));
                 }

@@ -10,14 +10,22 @@ use std::sync::Arc;
 
 /// Paths served besides the API's operations, all for GET.
 const DOCUMENT_PATHS: [&str; 4] = ["/openapi.json", "/openapi.yaml", "/docs", "/docs/oauth-receiver.html"];
+/// Where Prometheus scrapes, outside the OpenAPI document.
+const METRICS_PATH: &str = "/metrics";
 
 /// The application over what [`startup::prepare`](crate::startup::prepare) made.
 pub fn build(prepared: Prepared) -> impl Endpoint + 'static {
-    let Prepared { store, service, cursors, limits } = prepared;
+    let Prepared { store, service, cursors, limits, metrics } = prepared;
     let api = api::openapi_service(service.clone(), store, cursors, limits);
-    let known = Arc::new(Routes::from_spec(&api.spec(), &DOCUMENT_PATHS));
+    let mut routes = Route::new();
+    let mut get_paths = DOCUMENT_PATHS.to_vec();
+    if let Some(metrics) = metrics {
+        routes = routes.at(METRICS_PATH, get(metrics.endpoint()));
+        get_paths.push(METRICS_PATH);
+    }
+    let known = Arc::new(Routes::from_spec(&api.spec(), &get_paths));
     let logged = known.clone();
-    let routes = Route::new()
+    let routes = routes
         .at("/openapi.json", get(api.spec_endpoint()))
         .at("/openapi.yaml", get(api.spec_endpoint_yaml()))
         .nest("/docs", get(api.swagger_ui()))

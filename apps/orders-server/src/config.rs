@@ -48,6 +48,14 @@ pub struct Config {
     #[arg(long, env = "ORDERS_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
 
+    /// Whether to record metrics and serve them at /metrics.
+    #[arg(long, env = "ORDERS_METRICS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub metrics: bool,
+
+    /// Serve /metrics on this address of its own instead of the main one (safer: keep it off the public network).
+    #[arg(long, env = "ORDERS_METRICS_BIND")]
+    pub metrics_bind: Option<SocketAddr>,
+
     /// Create, if missing, an admin, a customer and a few products, and print how to log in.
     #[arg(long)]
     pub demo: bool,

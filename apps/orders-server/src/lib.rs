@@ -8,6 +8,7 @@
 //! - [`api`]: the operations, their bodies, errors and security; [`api::spec_service`]
 //!   generates the OpenAPI document.
 //! - [`middleware`]: body limit, problem details for poem's errors, request log.
+//! - [`metrics`]: Prometheus metrics and the counters of what happened.
 //! - [`demo`]: `--demo` data.
 
 pub mod api;
@@ -15,6 +16,7 @@ pub mod app;
 pub mod config;
 pub mod connections;
 pub mod demo;
+pub mod metrics;
 pub mod middleware;
 pub mod refusals;
 pub mod startup;

@@ -5,12 +5,14 @@ use crate::api::address_limits::AddressLimits;
 use crate::api::cursors::CursorKey;
 use crate::config::Config;
 use crate::connections::{self, CappedAcceptor};
+use crate::metrics::Metrics;
 use crate::{app, demo};
 use anyhow::Context;
 use orders_adapters::Store;
 use orders_core::usecases::{Service, Settings};
 use poem::Server;
 use poem::listener::{Acceptor, Listener, TcpListener};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -25,6 +27,9 @@ pub struct Prepared {
     pub service: Service,
     pub cursors: CursorKey,
     pub limits: Arc<AddressLimits>,
+    /// Served at `/metrics` on the main listener; `None` with metrics off or on an
+    /// address of their own.
+    pub metrics: Option<Metrics>,
 }
 
 /// The store `config` names, migrated, and the use cases over it, with the demo data
@@ -48,11 +53,16 @@ pub async fn prepare(config: &Config) -> anyhow::Result<Prepared> {
     if config.demo {
         demo::seed(&service).await.context("cannot create the demo data")?;
     }
-    Ok(Prepared { store, service, cursors: keys.cursors, limits: Arc::new(config.address_limits()) })
+    let metrics = config.metrics.then(|| Metrics::install(store.clone()));
+    Ok(Prepared { store, service, cursors: keys.cursors, limits: Arc::new(config.address_limits()), metrics })
 }
 
 pub async fn run(config: Config) -> anyhow::Result<()> {
-    let prepared = prepare(&config).await?;
+    let mut prepared = prepare(&config).await?;
+    let metrics_server = match (config.metrics_bind, prepared.metrics.take_if(|_| config.metrics_bind.is_some())) {
+        (Some(bind), Some(metrics)) => Some(serve_metrics(bind, metrics).await?),
+        _ => None,
+    };
 
     let file_limit = connections::raise_file_limit().context("cannot read or raise the limit on open files")?;
     let cap = config.max_open_connections.map_or_else(|| connections::default_cap(file_limit), |n| n as usize);
@@ -79,9 +89,27 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         .run_with_graceful_shutdown(app::build(prepared), shutdown_signal(), Some(SHUTDOWN_GRACE))
         .await;
     purge.abort();
+    if let Some(metrics_server) = metrics_server {
+        metrics_server.abort();
+    }
     served.context("the server failed")?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Serves `/metrics` alone on `bind`, in a task of its own.
+async fn serve_metrics(bind: SocketAddr, metrics: Metrics) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+    let acceptor = TcpListener::bind(bind)
+        .into_acceptor()
+        .await
+        .with_context(|| format!("cannot listen for metrics on {bind}"))?;
+    tracing::info!(address = %bind, "serving /metrics");
+    let route = poem::Route::new().at("/metrics", poem::get(metrics.endpoint()));
+    Ok(tokio::spawn(async move {
+        if let Err(error) = Server::new_with_acceptor(acceptor).run(route).await {
+            tracing::error!(%error, "the metrics listener failed");
+        }
+    }))
 }
 
 /// Resolves on SIGINT or SIGTERM.

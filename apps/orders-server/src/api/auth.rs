@@ -6,6 +6,7 @@ use super::body::FormBody;
 use super::dto::auth::{TokenRequest, TokenResponse};
 use super::errors::ApiError;
 use super::errors::operations::IssueTokenErrors;
+use crate::metrics::events;
 use orders_core::usecases::{AuthenticateError, Service};
 use poem::Request;
 use poem_openapi::payload::Json;
@@ -41,8 +42,15 @@ impl AuthApi {
         request: &Request,
         form: FormBody<TokenRequest>,
     ) -> Result<TokenAnswer, ApiError<IssueTokenErrors>> {
-        let attempt = self.limits.failed_logins.take(self.limits.address_of(request))?;
+        let attempt = self.limits.failed_logins.take(self.limits.address_of(request)).inspect_err(|_| {
+            events::login_throttled();
+        })?;
         let outcome = self.service.authenticate(&form.0.username, &form.0.password).await;
+        match &outcome {
+            Err(AuthenticateError::InvalidCredentials) => events::login_failed(),
+            Err(AuthenticateError::TooManyAttempts { .. }) => events::login_throttled(),
+            _ => {}
+        }
         let token = attempt.settle(outcome, |outcome| {
             matches!(outcome, Err(AuthenticateError::InvalidCredentials | AuthenticateError::TooManyAttempts { .. }))
         })?;

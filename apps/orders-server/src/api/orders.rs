@@ -11,6 +11,7 @@ use super::errors::ApiError;
 use super::errors::operations::{CancelOrderErrors, GetOrderErrors, ListOrdersErrors, PlaceOrderErrors};
 use super::idempotency_key::IdempotencyKeyParam;
 use super::security::Caller;
+use crate::metrics::events;
 use orders_core::domain::{OrderId, UserId};
 use orders_core::usecases::{Placed, Service};
 use poem_openapi::param::{Path, Query};
@@ -80,8 +81,13 @@ impl OrdersApi {
         idempotency_key: IdempotencyKeyParam,
         body: JsonBody<PlaceOrderRequest>,
     ) -> Result<PlaceOrderAnswer, ApiError<PlaceOrderErrors>> {
-        let (items, key) = body.0.try_into_domain(idempotency_key.0.as_deref())?;
-        let Placed { order, replayed } = self.service.place_order(caller.id(), &items, key).await?;
+        let outcome = async {
+            let (items, key) = body.0.try_into_domain(idempotency_key.0.as_deref())?;
+            Ok(self.service.place_order(caller.id(), &items, key).await?)
+        }
+        .await;
+        events::order_placement(&outcome);
+        let Placed { order, replayed } = outcome?;
         let location = location(order.id.as_uuid());
         Ok(PlaceOrderAnswer::Placed(Json(order.into()), location, replayed.then(|| "true".to_owned())))
     }
@@ -139,6 +145,7 @@ impl OrdersApi {
     ) -> Result<OrderAnswer, ApiError<CancelOrderErrors>> {
         let id = OrderId::from_uuid(id.parse("id")?);
         let order = self.service.cancel_order(&caller.actor(&self.service).await?, id).await?;
+        events::order_cancelled();
         Ok(OrderAnswer::Ok(Json(order.into())))
     }
 }

@@ -127,6 +127,11 @@ impl Problem {
             .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 
+    /// Whether this answers a retried `Idempotency-Key` again.
+    pub fn is_replayed(&self) -> bool {
+        self.headers.iter().any(|(name, _)| *name == IDEMPOTENCY_REPLAYED)
+    }
+
     pub fn details(&self) -> &ProblemDetails {
         &self.details
     }

@@ -4,6 +4,7 @@ mod address_limits;
 mod crash;
 mod floods;
 mod lifecycle;
+mod metrics;
 mod observability;
 mod outage;
 mod overload;

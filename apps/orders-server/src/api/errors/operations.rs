@@ -86,6 +86,13 @@ pub struct ApiError<O> {
     documented: PhantomData<fn() -> O>,
 }
 
+impl<O> ApiError<O> {
+    /// The problem this error answers with.
+    pub fn problem(&self) -> &Problem {
+        &self.problem
+    }
+}
+
 impl<O> From<ApiError<O>> for poem::Error {
     fn from(error: ApiError<O>) -> Self {
         error.problem.into()

@@ -1,0 +1,92 @@
+//! Prometheus metrics, served as `GET /metrics` in the text format: every metric this
+//! process records (the request histogram, [`events`]' counters, the SQLite writer's
+//! batch sizes), plus the database pool's and the process's state read at each scrape.
+//! With metrics off no recorder is installed, and recording costs next to nothing.
+
+pub mod events;
+
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use orders_adapters::Store;
+use poem::http::header;
+use poem::{Endpoint, Response};
+use std::sync::{Arc, OnceLock};
+
+/// The request histogram's name (OpenTelemetry's semantic convention).
+pub const REQUEST_DURATION: &str = "http_server_request_duration_seconds";
+/// Database connections held by a request now.
+pub const POOL_IN_USE: &str = "orders_db_connections_in_use";
+/// Database connections open and idle now.
+pub const POOL_IDLE: &str = "orders_db_connections_idle";
+/// Orders committed together by the SQLite writer.
+pub const SQLITE_BATCH_SIZE: &str = "orders_sqlite_commit_batch_size";
+
+/// Latency buckets, in seconds: from a cached read to the longest wait allowed.
+const LATENCY_BUCKETS: [f64; 14] =
+    [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+const BATCH_BUCKETS: [f64; 9] = [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0];
+
+/// The process's one recorder, installed by the first [`Metrics::install`].
+static RECORDER: OnceLock<PrometheusHandle> = OnceLock::new();
+
+/// What `/metrics` renders.
+#[derive(Clone)]
+pub struct Metrics {
+    recorder: &'static PrometheusHandle,
+    store: Store,
+    process: Arc<metrics_process::Collector>,
+}
+
+impl Metrics {
+    /// Metrics for a server over `store`, installing this process's recorder if no
+    /// earlier call did.
+    pub fn install(store: Store) -> Self {
+        let recorder = RECORDER.get_or_init(|| {
+            let recorder = PrometheusBuilder::new()
+                .set_buckets_for_metric(Matcher::Full(REQUEST_DURATION.to_owned()), &LATENCY_BUCKETS)
+                .and_then(|builder| {
+                    builder.set_buckets_for_metric(Matcher::Full(SQLITE_BATCH_SIZE.to_owned()), &BATCH_BUCKETS)
+                })
+                .expect("the buckets are not empty")
+                .install_recorder()
+                .expect("no other metrics recorder is installed");
+            describe();
+            events::start_at_zero();
+            recorder
+        });
+        let process = metrics_process::Collector::default();
+        process.describe();
+        Self { recorder, store, process: Arc::new(process) }
+    }
+
+    /// Every metric in the Prometheus text format.
+    pub fn render(&self) -> String {
+        self.process.collect();
+        if let Some(usage) = self.store.pool_usage() {
+            metrics::gauge!(POOL_IN_USE).set(usage.in_use());
+            metrics::gauge!(POOL_IDLE).set(usage.idle);
+        }
+        self.recorder.render()
+    }
+
+    /// `GET /metrics`.
+    pub fn endpoint(self) -> impl Endpoint<Output = Response> {
+        poem::endpoint::make_sync(move |_| {
+            Response::builder()
+                .header(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")
+                .body(self.render())
+        })
+    }
+}
+
+fn describe() {
+    use metrics::{Unit, describe_gauge, describe_histogram};
+    describe_histogram!(
+        REQUEST_DURATION,
+        Unit::Seconds,
+        "Time from a request's arrival to its answer, by route template, method and status."
+    );
+    describe_gauge!(POOL_IN_USE, "Database connections held by requests now (SQLite: the readers' pool).");
+    describe_gauge!(POOL_IDLE, "Database connections open and idle now.");
+    describe_histogram!(SQLITE_BATCH_SIZE, "Units of work (orders, cancels) committed together by the SQLite writer.");
+    events::describe();
+}
