@@ -164,3 +164,46 @@ async fn a_real_prometheus_scraping_the_server_reads_the_orders_placed() {
     let refused = prometheus.value(r#"orders_refused_total{reason="out_of_stock"}"#).await;
     assert_eq!(refused, Some(1.0));
 }
+
+/// The metric names an expression selects: every name written right before `{`.
+fn selected_metrics(expr: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut name = String::new();
+    for c in expr.chars() {
+        match c {
+            'a'..='z' | 'A'..='Z' | '0'..='9' | '_' | ':' => name.push(c),
+            '{' if !name.is_empty() => names.push(std::mem::take(&mut name)),
+            _ => name.clear(),
+        }
+    }
+    names
+}
+
+#[tokio::test]
+async fn the_grafana_dashboard_parses_and_names_only_metrics_the_server_exports() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../deploy/grafana/orders-dashboard.json");
+    let dashboard: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let exprs: Vec<&str> = dashboard["panels"]
+        .as_array()
+        .expect("panels")
+        .iter()
+        .flat_map(|panel| panel["targets"].as_array().expect("targets"))
+        .map(|target| target["expr"].as_str().expect("an expr"))
+        .collect();
+    assert!(exprs.len() >= 8, "{exprs:?}");
+
+    let server = TestServer::start().await;
+    order_activity(&server, 2).await;
+    server.request_token("nobody@example.com", "wrong password").await;
+    let exposition = server.get("/metrics", None).await.text.clone();
+    for expr in exprs {
+        let names = selected_metrics(expr);
+        assert!(!names.is_empty(), "{expr:?} selects no metric with `name{{...}}`");
+        for name in names {
+            let exported = exposition
+                .lines()
+                .any(|line| line.starts_with(&format!("{name}{{")) || line.starts_with(&format!("{name} ")));
+            assert!(exported, "the dashboard reads {name}, which the server does not export");
+        }
+    }
+}
