@@ -42,6 +42,9 @@ use std::time::{Duration, Instant};
 use workload::{Lines, Mix};
 
 const JWT_SECRET: &str = "orders-bench-secret";
+/// How long the tokens the benchmark mints live: longer than any run, and told to the
+/// server, which refuses a token that claims to live longer than its own TTL.
+const TOKEN_TTL_SECONDS: i64 = 6 * 60 * 60;
 const PASSWORD: &str = "bench-password";
 /// Stock of every seeded product: ample for any run.
 const STOCK: i64 = 1_000_000_000;
@@ -207,7 +210,7 @@ async fn main() -> anyhow::Result<()> {
         .await?
         .as_str()
         .to_owned();
-    let issuer = JwtIssuer::new(JWT_SECRET.as_bytes(), chrono::TimeDelta::hours(6));
+    let issuer = JwtIssuer::new(JWT_SECRET.as_bytes(), chrono::TimeDelta::seconds(TOKEN_TTL_SECONDS));
     let mint = |n: u64| issuer.issue(UserId::from_uuid(ids::customer(n)), chrono::Utc::now()).map(|t| t.token);
     let tokens = Arc::new((1..=sizes.customers).map(mint).collect::<Result<Vec<_>, _>>()?);
     let whale_token = mint(ids::WHALE)?;
@@ -452,7 +455,9 @@ impl Bench {
 
     fn start_server(&self, database: &str, url: &str) -> anyhow::Result<Server> {
         let log = self.args.server_log.then(|| self.results.join(format!("server-{database}.log")));
-        Server::start(&self.server_bin, url, JWT_SECRET, &self.args.server_args, log.as_deref())
+        let mut server_args = vec![format!("--token-ttl-seconds={TOKEN_TTL_SECONDS}")];
+        server_args.extend(self.args.server_args.iter().cloned());
+        Server::start(&self.server_bin, url, JWT_SECRET, &server_args, log.as_deref())
     }
 
     /// Logs in as customer 1 with the real password flow and places one order with

@@ -35,6 +35,7 @@ fn the_benchmark_runs_end_to_end_in_smoke_mode() {
     for database in databases {
         for run in database["orders"].as_array().unwrap() {
             assert!(run["service"]["answers"].as_u64().unwrap() > 0, "{run}");
+            assert_eq!(run["service"]["unexpected"].as_u64(), Some(0), "every order is placed: {run}");
             assert!(run["ceiling"]["orders"].as_u64().unwrap() > 0, "{run}");
         }
     }
