@@ -16,5 +16,6 @@ mod store;
 mod store_options;
 pub mod tokens;
 
+pub use sql::POOL_ACQUIRE_SECONDS;
 pub use store::{OpenStoreError, OutsidePorts, PoolUsage, Store};
 pub use store_options::StoreOptions;

@@ -78,6 +78,8 @@ impl Store {
 pub struct PoolUsage {
     pub open: u32,
     pub idle: u32,
+    /// Requests waiting for a connection, where the pool tells.
+    pub waiting: Option<u32>,
 }
 
 impl PoolUsage {

@@ -11,11 +11,11 @@
 //! even a lone read runs in one here. That costs round trips (begin, parse, bind,
 //! commit): the price of the pooler, measured in docs/benchmarks.md.
 
+use super::statement::{exec_error, query_error, statement};
 use sea_orm::sqlx::pool::PoolConnection;
 use sea_orm::sqlx::postgres::PgConnectOptions;
-use sea_orm::sqlx::{self, AssertSqlSafe, PgPool, Postgres};
+use sea_orm::sqlx::{self, PgPool, Postgres};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, ExecResult, QueryResult, RuntimeErr, Statement};
-use sea_query_sqlx::SqlxValues;
 use std::sync::Arc;
 use tokio::sync::Mutex;
 
@@ -34,19 +34,6 @@ pub(crate) struct Bounced {
 /// A transaction through PgBouncer, on one pooled connection until it ends.
 pub(crate) struct BouncedTransaction {
     conn: Mutex<Option<PoolConnection<Postgres>>>,
-}
-
-fn statement(stmt: &Statement) -> sqlx::query::Query<'_, Postgres, SqlxValues> {
-    let values = stmt.values.clone().unwrap_or(sea_orm::Values(Vec::new()));
-    sqlx::query_with(AssertSqlSafe(stmt.sql.as_str()), SqlxValues(values)).persistent(false)
-}
-
-fn exec_error(error: sqlx::Error) -> DbErr {
-    DbErr::Exec(RuntimeErr::SqlxError(Arc::new(error)))
-}
-
-fn query_error(error: sqlx::Error) -> DbErr {
-    DbErr::Query(RuntimeErr::SqlxError(Arc::new(error)))
 }
 
 fn unprepared() -> DbErr {
@@ -157,7 +144,8 @@ impl ConnectionTrait for BouncedTransaction {
     }
 
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
-        self.with(async |conn| statement(&stmt).execute(conn).await.map(ExecResult::from).map_err(exec_error)).await
+        self.with(async |conn| statement(&stmt, false).execute(conn).await.map(ExecResult::from).map_err(exec_error))
+            .await
     }
 
     async fn execute_unprepared(&self, _sql: &str) -> Result<ExecResult, DbErr> {
@@ -166,7 +154,7 @@ impl ConnectionTrait for BouncedTransaction {
 
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
         self.with(async |conn| {
-            let row = statement(&stmt).fetch_optional(conn).await.map_err(query_error)?;
+            let row = statement(&stmt, false).fetch_optional(conn).await.map_err(query_error)?;
             Ok(row.map(QueryResult::from))
         })
         .await
@@ -174,7 +162,7 @@ impl ConnectionTrait for BouncedTransaction {
 
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
         self.with(async |conn| {
-            let rows = statement(&stmt).fetch_all(conn).await.map_err(query_error)?;
+            let rows = statement(&stmt, false).fetch_all(conn).await.map_err(query_error)?;
             Ok(rows.into_iter().map(QueryResult::from).collect())
         })
         .await

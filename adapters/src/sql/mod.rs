@@ -12,6 +12,7 @@
 mod bounced;
 mod connection;
 mod convert;
+mod direct;
 mod entities;
 mod errors;
 mod idempotency;
@@ -24,16 +25,20 @@ mod products;
 mod sqlite_orders;
 mod sqlite_statements;
 mod sqlite_writer;
+mod statement;
 mod terms;
 mod users;
 
+pub use direct::ACQUIRE_SECONDS as POOL_ACQUIRE_SECONDS;
 pub use orders::KEY_WAIT;
 pub use postgres_orders::STATEMENTS as POSTGRES_ORDER_STATEMENTS;
 
 use crate::store_options::StoreOptions;
 use connection::Db;
+use direct::Direct;
 use errors::{db_error, sqlx_error};
 use orders_core::ports::BackendError;
+use sea_orm::sqlx::postgres::PgConnectOptions;
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, SqliteTransactionMode,
@@ -54,10 +59,6 @@ const SQLITE_READERS: u32 = 4;
 const POSTGRES_CONNECTIONS: u32 = 8;
 /// How long a SQLite writer waits for the write lock before giving up.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
-/// A PostgreSQL connection idle this long is pinged before it is handed out; busier
-/// ones are not, which saves a round trip per checkout under load. A connection that
-/// died anyway fails its request as unavailable and is not reused.
-const POSTGRES_PING_IF_IDLE_FOR: Duration = Duration::from_secs(1);
 /// Serializes concurrent migrations of one PostgreSQL database (any constant will do).
 const MIGRATION_LOCK: i64 = 0x6f72_6465_7273;
 
@@ -83,8 +84,12 @@ impl SqlStore {
         let url = url.as_str();
         let db = if behind_pgbouncer {
             Db::Bounced(pgbouncer::connect(url, options, max_connections).await?)
+        } else if sqlite {
+            Db::Orm(Database::connect(sqlite_options(url, options, max_connections)).await.map_err(db_error)?)
         } else {
-            Db::Orm(Database::connect(connect_options(url, options, max_connections)).await.map_err(db_error)?)
+            let direct = Direct::new(postgres_options(url, options)?, options, max_connections).map_err(db_error)?;
+            direct.ping().await.map_err(db_error)?;
+            Db::Direct(direct)
         };
         let sqlite_writer = if sqlite {
             let file = SqliteConnectOptions::from_str(url).map_err(sqlx_error)?.get_filename().to_owned();
@@ -95,22 +100,25 @@ impl SqlStore {
         Ok(Self { db, sqlite_writer, terms: Arc::default() })
     }
 
-    /// The pool's occupancy now (on SQLite, the readers' pool; the writer is one more).
+    /// The pool's occupancy now (on SQLite, the readers' pool, and the units waiting for
+    /// the writer, which is one more connection).
     pub fn pool_usage(&self) -> crate::store::PoolUsage {
-        let (open, idle) = match &self.db {
-            Db::Bounced(bounced) => bounced.pool_size(),
-            Db::Orm(db) => match db.get_database_backend() {
-                sea_orm::DatabaseBackend::Sqlite => {
-                    let pool = db.get_sqlite_connection_pool();
-                    (pool.size(), pool.num_idle())
-                }
-                _ => {
-                    let pool = db.get_postgres_connection_pool();
-                    (pool.size(), pool.num_idle())
-                }
-            },
+        let (open, idle, waiting) = match &self.db {
+            Db::Bounced(bounced) => {
+                let (open, idle) = bounced.pool_size();
+                (open, idle, None)
+            }
+            Db::Direct(direct) => {
+                let (open, idle, waiting) = direct.usage();
+                (open, idle, Some(waiting))
+            }
+            Db::Orm(db) => {
+                let pool = db.get_sqlite_connection_pool();
+                (pool.size(), pool.num_idle(), self.sqlite_writer.as_ref().map(SqliteWriter::queued))
+            }
         };
-        crate::store::PoolUsage { open, idle: u32::try_from(idle).unwrap_or(u32::MAX) }
+        let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        crate::store::PoolUsage { open, idle: count(idle), waiting: waiting.map(count) }
     }
 
     /// Applies pending migrations in one transaction, however long they take; concurrent
@@ -120,8 +128,14 @@ impl SqlStore {
         let _turn = self.write_turn().await?;
         match &self.db {
             Db::Orm(db) => migrate_on(db, false).await,
+            Db::Direct(direct) => {
+                let db = one_connection(direct.connect_options().clone()).await?;
+                let migrated = migrate_on(&db, false).await;
+                let _ = db.close().await;
+                migrated
+            }
             Db::Bounced(bounced) => {
-                let db = pgbouncer::one_connection(bounced).await?;
+                let db = one_connection(bounced.connect_options().clone().statement_cache_capacity(0)).await?;
                 let migrated = migrate_on(&db, true).await;
                 let _ = db.close().await;
                 migrated
@@ -166,32 +180,41 @@ async fn migrate_on(db: &DatabaseConnection, deallocate: bool) -> Result<(), Bac
     txn.commit().await.map_err(db_error)
 }
 
-/// How to connect to `url`, with at most `max_connections` connections.
-fn connect_options(url: &str, options: &StoreOptions, max_connections: u32) -> ConnectOptions {
-    let sqlite = url.starts_with("sqlite:");
+/// A SeaORM connection of one PostgreSQL connection of its own, for migrations, which
+/// need a transaction on one connection.
+async fn one_connection(options: PgConnectOptions) -> Result<DatabaseConnection, BackendError> {
+    let pool = sea_orm::sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect_with(options)
+        .await
+        .map_err(sqlx_error)?;
+    Ok(sea_orm::SqlxPostgresConnector::from_sqlx_postgres_pool(pool))
+}
+
+/// How to connect to PostgreSQL at `url` directly: every session with the store's
+/// statement timeout.
+fn postgres_options(url: &str, options: &StoreOptions) -> Result<PgConnectOptions, BackendError> {
+    let statement_timeout = options.statement_timeout.as_millis().to_string();
+    let connect = PgConnectOptions::from_str(url).map_err(sqlx_error)?;
+    Ok(connect.options([("statement_timeout", statement_timeout.as_str())]))
+}
+
+/// How to connect to SQLite at `url`, with at most `max_connections` connections.
+fn sqlite_options(url: &str, options: &StoreOptions, max_connections: u32) -> ConnectOptions {
     let mut connect = ConnectOptions::new(url);
     connect
         .max_connections(max_connections)
         .min_connections(0)
         .acquire_timeout(options.acquire_timeout)
         .connect_timeout(options.acquire_timeout)
+        .test_before_acquire(false)
         .sqlx_logging(false);
-    if sqlite {
-        connect.test_before_acquire(false);
-    } else {
-        connect.test_before_acquire_if_idle_for(POSTGRES_PING_IF_IDLE_FOR);
-    }
-    let statement_timeout = options.statement_timeout.as_millis().to_string();
-    connect
-        .map_sqlx_postgres_opts(move |postgres| postgres.options([("statement_timeout", statement_timeout.as_str())]));
-    if sqlite {
-        connect.map_sqlx_sqlite_opts(|sqlite| {
-            sqlite
-                .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Full)
-                .busy_timeout(SQLITE_BUSY_TIMEOUT)
-                .foreign_keys(true)
-        });
-    }
+    connect.map_sqlx_sqlite_opts(|sqlite| {
+        sqlite
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(SQLITE_BUSY_TIMEOUT)
+            .foreign_keys(true)
+    });
     connect
 }

@@ -9,7 +9,6 @@ use super::errors::sqlx_error;
 use crate::store_options::StoreOptions;
 use orders_core::ports::BackendError;
 use sea_orm::sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sea_orm::{DatabaseConnection, SqlxPostgresConnector};
 use std::str::FromStr;
 
 /// The URL parameter that says PgBouncer is in the way.
@@ -49,14 +48,6 @@ pub(super) async fn connect(url: &str, options: &StoreOptions, max_connections: 
         .await
         .map_err(sqlx_error)?;
     Ok(Bounced::new(pool, connect_options(url)?))
-}
-
-/// A SeaORM connection of one connection of its own, for migrations, which need one:
-/// its statement cache is off, and the migration deallocates what it prepared.
-pub(super) async fn one_connection(bounced: &Bounced) -> Result<DatabaseConnection, BackendError> {
-    let options = bounced.connect_options().clone().statement_cache_capacity(0);
-    let pool = PgPoolOptions::new().max_connections(1).connect_with(options).await.map_err(sqlx_error)?;
-    Ok(SqlxPostgresConnector::from_sqlx_postgres_pool(pool))
 }
 
 #[cfg(test)]

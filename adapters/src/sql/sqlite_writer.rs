@@ -65,6 +65,7 @@ struct Shared {
 
 enum Job {
     Unit {
+        queued: Instant,
         deadline: Instant,
         turn: std::sync::Arc<Turn>,
         run: Run,
@@ -115,7 +116,8 @@ impl SqliteWriter {
     /// once the batch it ran in is committed. A unit that has not started when the wait
     /// limit passes never runs, and fails as unavailable.
     pub(super) async fn unit<T: Send + 'static>(&self, work: Work<T>) -> Result<T, BackendError> {
-        let deadline = Instant::now() + self.shared.wait;
+        let queued = Instant::now();
+        let deadline = queued + self.shared.wait;
         let turn = std::sync::Arc::new(Turn::default());
         let (reply, mut answer) = oneshot::channel::<Result<T, BackendError>>();
         let run = Box::new(move |conn: Result<&Connection, BackendError>| -> Ran {
@@ -139,13 +141,18 @@ impl SqliteWriter {
                 }
             }
         });
-        self.send(Job::Unit { deadline, turn: turn.clone(), run }, deadline).await?;
+        self.send(Job::Unit { queued, deadline, turn: turn.clone(), run }, deadline).await?;
         let answered = match tokio::time::timeout_at(deadline.into(), &mut answer).await {
             Ok(answered) => answered,
             Err(_) if turn.settle(ABANDONED) => return Err(waited_too_long()),
             Err(_) => answer.await,
         };
         answered.unwrap_or_else(|_| Err(BackendError::failed("the SQLite writer failed while running this request")))
+    }
+
+    /// Units of work queued for the writer now.
+    pub(super) fn queued(&self) -> usize {
+        QUEUE - self.shared.queue.lock().unwrap_or_else(|e| e.into_inner()).capacity()
     }
 
     /// The write lock for a write outside units of work, until the turn is dropped.
@@ -221,7 +228,10 @@ fn write(conn: &Connection, mut jobs: mpsc::Receiver<Job>) {
         let mut next = Some(first);
         while let Some(job) = next.take() {
             match job {
-                Job::Unit { deadline, turn, run } => batch.run(conn, deadline, &turn, run),
+                Job::Unit { queued, deadline, turn, run } => {
+                    metrics::histogram!(super::direct::ACQUIRE_SECONDS).record(queued.elapsed().as_secs_f64());
+                    batch.run(conn, deadline, &turn, run)
+                }
                 Job::Alone { deadline, grant } => {
                     batch.commit(conn);
                     if Instant::now() > deadline {

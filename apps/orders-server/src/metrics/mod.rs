@@ -6,7 +6,7 @@
 pub mod events;
 
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
-use orders_adapters::Store;
+use orders_adapters::{POOL_ACQUIRE_SECONDS, Store};
 use poem::http::header;
 use poem::{Endpoint, Response};
 use std::sync::{Arc, OnceLock};
@@ -17,12 +17,16 @@ pub const REQUEST_DURATION: &str = "http_server_request_duration_seconds";
 pub const POOL_IN_USE: &str = "orders_db_connections_in_use";
 /// Database connections open and idle now.
 pub const POOL_IDLE: &str = "orders_db_connections_idle";
+/// Requests waiting for a database connection now (SQLite: for the writer).
+pub const POOL_WAITING: &str = "orders_db_requests_waiting";
 /// Orders committed together by the SQLite writer.
 pub const SQLITE_BATCH_SIZE: &str = "orders_sqlite_commit_batch_size";
 
 /// Latency buckets, in seconds: from a cached read to the longest wait allowed.
 const LATENCY_BUCKETS: [f64; 14] =
     [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+/// Waits for a connection, in seconds: from none to the longest allowed (3 s default).
+const ACQUIRE_BUCKETS: [f64; 12] = [0.00001, 0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 0.5, 1.0, 3.0];
 const BATCH_BUCKETS: [f64; 9] = [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0];
 
 /// The process's one recorder, installed by the first [`Metrics::install`].
@@ -46,6 +50,9 @@ impl Metrics {
                 .and_then(|builder| {
                     builder.set_buckets_for_metric(Matcher::Full(SQLITE_BATCH_SIZE.to_owned()), &BATCH_BUCKETS)
                 })
+                .and_then(|builder| {
+                    builder.set_buckets_for_metric(Matcher::Full(POOL_ACQUIRE_SECONDS.to_owned()), &ACQUIRE_BUCKETS)
+                })
                 .expect("the buckets are not empty")
                 .install_recorder()
                 .expect("no other metrics recorder is installed");
@@ -64,6 +71,9 @@ impl Metrics {
         if let Some(usage) = self.store.pool_usage() {
             metrics::gauge!(POOL_IN_USE).set(usage.in_use());
             metrics::gauge!(POOL_IDLE).set(usage.idle);
+            if let Some(waiting) = usage.waiting {
+                metrics::gauge!(POOL_WAITING).set(waiting);
+            }
         }
         self.recorder.render()
     }
@@ -87,6 +97,12 @@ fn describe() {
     );
     describe_gauge!(POOL_IN_USE, "Database connections held by requests now (SQLite: the readers' pool).");
     describe_gauge!(POOL_IDLE, "Database connections open and idle now.");
+    describe_gauge!(POOL_WAITING, "Requests waiting for a database connection now (SQLite: for the writer's turn).");
+    describe_histogram!(
+        POOL_ACQUIRE_SECONDS,
+        Unit::Seconds,
+        "Time a request waited for a database connection (SQLite: for the writer's turn)."
+    );
     describe_histogram!(SQLITE_BATCH_SIZE, "Units of work (orders, cancels) committed together by the SQLite writer.");
     events::describe();
 }

@@ -1,0 +1,22 @@
+//! A statement SeaORM or sea-query built, with its values bound, handed to sqlx on a
+//! connection of the store's own pools ([`super::direct`], [`super::bounced`]).
+
+use sea_orm::sqlx::{self, AssertSqlSafe, Postgres};
+use sea_orm::{DbErr, RuntimeErr, Statement};
+use sea_query_sqlx::SqlxValues;
+use std::sync::Arc;
+
+/// `stmt` as a sqlx query: prepared once per connection and kept (`persistent`), or
+/// sent as the unnamed statement, which nothing on the server outlives.
+pub(super) fn statement(stmt: &Statement, persistent: bool) -> sqlx::query::Query<'_, Postgres, SqlxValues> {
+    let values = stmt.values.clone().unwrap_or(sea_orm::Values(Vec::new()));
+    sqlx::query_with(AssertSqlSafe(stmt.sql.as_str()), SqlxValues(values)).persistent(persistent)
+}
+
+pub(super) fn exec_error(error: sqlx::Error) -> DbErr {
+    DbErr::Exec(RuntimeErr::SqlxError(Arc::new(error)))
+}
+
+pub(super) fn query_error(error: sqlx::Error) -> DbErr {
+    DbErr::Query(RuntimeErr::SqlxError(Arc::new(error)))
+}
