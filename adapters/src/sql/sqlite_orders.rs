@@ -1,12 +1,15 @@
 //! Placing and cancelling an order on SQLite: what
 //! [`OrderStore::place`](orders_core::ports::OrderStore::place) and `cancel` promise, as
-//! statements built with sea-query from the entities' columns, every value bound, run
-//! as one unit of work on the store's writer ([`super::sqlite_writer`]). The unit holds
-//! SQLite's write lock, so its checks and writes cannot interleave with another's.
+//! statements built with sea-query from the entities' columns (once per process, with
+//! numbered parameters: [`Built`]), every value bound, run as one unit of work on the
+//! store's writer ([`super::sqlite_writer`]). The unit holds SQLite's write lock, so its
+//! checks and writes cannot interleave with another's.
 
 use super::convert::{self, StoredOutcome};
 use super::entities::{idempotency_key, order, order_line, product, user};
-use super::sqlite_statements::{column, execute, query, uuid_column};
+use super::sqlite_statements::{
+    Built, column, execute_built, param, query, query_built, sql_of, time_text, uuid_column,
+};
 use super::sqlite_writer::SqliteWriter;
 use orders_core::domain::{
     IdempotencyRecord, Order, OrderContext, OrderStatus, ProductId, RecordedOutcome, RequestFingerprint, Tier,
@@ -14,6 +17,7 @@ use orders_core::domain::{
 };
 use orders_core::ports::{BackendError, Claim, KeyClaim, Placement};
 use rusqlite::Connection;
+use rusqlite::params;
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 
 /// Places `order` for a customer of `tier`, with `claim`'s key.
@@ -63,46 +67,43 @@ fn place_in(
         if !holds {
             break;
         }
-        let take = Query::update()
-            .table(product::Entity)
-            .value(product::Column::Stock, Expr::col(product::Column::Stock).sub(line.quantity.units()))
-            .and_where(Expr::col(product::Column::Id).eq(line.product_id.as_uuid()))
-            .and_where(Expr::col(product::Column::Stock).gte(line.quantity.units()))
-            .and_where(Expr::col(product::Column::Sku).eq(line.sku.as_str()))
-            .and_where(Expr::col(product::Column::Name).eq(line.name.as_str()))
-            .and_where(Expr::col(product::Column::PriceCents).eq(line.unit_price.cents()))
-            .to_owned();
-        holds = execute(conn, &take)? == 1;
+        let id = line.product_id.as_uuid();
+        let taken = execute_built(
+            conn,
+            &TAKE_STOCK,
+            params![
+                &id.as_bytes()[..],
+                line.quantity.units(),
+                line.sku.as_str(),
+                line.name.as_str(),
+                line.unit_price.cents()
+            ],
+        )?;
+        holds = taken == 1;
     }
     if !holds {
         let products: Vec<ProductId> = order.lines.iter().map(|line| line.product_id).collect();
         return Ok((Placement::Stale(context_in(conn, order.user_id, &products)?), false));
     }
-    execute(conn, &insert_order(order)?)?;
-    execute(conn, &insert_lines(order)?)?;
+    insert_order(conn, order)?;
     Ok((Placement::Placed, true))
 }
 
 /// The unit of a cancellation: whether the order was placed, and whether to keep what
 /// it wrote.
 fn cancel_in(conn: &Connection, order: &Order, at: Timestamp) -> Result<(bool, bool), BackendError> {
-    let mark = Query::update()
-        .table(order::Entity)
-        .value(order::Column::Status, OrderStatus::Cancelled.as_str())
-        .value(order::Column::CancelledAt, at)
-        .and_where(Expr::col(order::Column::Id).eq(order.id.as_uuid()))
-        .and_where(Expr::col(order::Column::Status).eq(OrderStatus::Placed.as_str()))
-        .to_owned();
-    if execute(conn, &mark)? == 0 {
+    let id = order.id.as_uuid();
+    let marked = execute_built(
+        conn,
+        &MARK_CANCELLED,
+        params![&id.as_bytes()[..], time_text(at), OrderStatus::Cancelled.as_str(), OrderStatus::Placed.as_str()],
+    )?;
+    if marked == 0 {
         return Ok((false, false));
     }
     for line in &order.lines {
-        let give_back = Query::update()
-            .table(product::Entity)
-            .value(product::Column::Stock, Expr::col(product::Column::Stock).add(line.quantity.units()))
-            .and_where(Expr::col(product::Column::Id).eq(line.product_id.as_uuid()))
-            .to_owned();
-        if execute(conn, &give_back)? != 1 {
+        let product = line.product_id.as_uuid();
+        if execute_built(conn, &GIVE_BACK, params![&product.as_bytes()[..], line.quantity.units()])? != 1 {
             return Err(BackendError::failed(format!("product {} of a placed order has vanished", line.product_id)));
         }
     }
@@ -111,45 +112,27 @@ fn cancel_in(conn: &Connection, order: &Order, at: Timestamp) -> Result<(bool, b
 
 /// Inserts `key` unless its key is taken: then what is recorded under it.
 fn claim_in(conn: &Connection, key: &idempotency_key::Model) -> Result<Option<IdempotencyRecord>, BackendError> {
-    use idempotency_key::Column;
-    let insert = Query::insert()
-        .into_table(idempotency_key::Entity)
-        .columns([
-            Column::UserId,
-            Column::Key,
-            Column::Fingerprint,
-            Column::Outcome,
-            Column::OrderId,
-            Column::ProductId,
-            Column::Requested,
-            Column::Available,
-            Column::CreatedAtMs,
-        ])
-        .values([
-            key.user_id.into(),
-            key.key.clone().into(),
-            key.fingerprint.clone().into(),
-            key.outcome.clone().into(),
-            key.order_id.into(),
-            key.product_id.into(),
-            key.requested.into(),
-            key.available.into(),
-            key.created_at_ms.into(),
-        ])
-        .map_err(BackendError::failed)?
-        .on_conflict(OnConflict::columns([Column::UserId, Column::Key]).do_nothing().to_owned())
-        .to_owned();
-    if execute(conn, &insert)? == 1 {
+    let user = key.user_id.as_bytes();
+    let ids = |id: Option<uuid::Uuid>| id.map(|id| id.as_bytes().to_vec());
+    let claimed = execute_built(
+        conn,
+        &CLAIM_KEY,
+        params![
+            &user[..],
+            key.key,
+            key.fingerprint,
+            key.outcome,
+            ids(key.order_id),
+            ids(key.product_id),
+            key.requested,
+            key.available,
+            key.created_at_ms
+        ],
+    )?;
+    if claimed == 1 {
         return Ok(None);
     }
-    let recorded = Query::select()
-        .columns([Column::Fingerprint, Column::Outcome, Column::OrderId, Column::ProductId, Column::Requested])
-        .column(Column::Available)
-        .from(idempotency_key::Entity)
-        .and_where(Expr::col(Column::UserId).eq(key.user_id))
-        .and_where(Expr::col(Column::Key).eq(key.key.as_str()))
-        .to_owned();
-    let records = query(conn, &recorded, |row| {
+    let records = query_built(conn, &RECORDED_KEY, params![&user[..], key.key], |row| {
         let outcome: String = column(row, 1)?;
         let ids = |index| -> Result<Option<uuid::Uuid>, BackendError> {
             let bytes: Option<Vec<u8>> = column(row, index)?;
@@ -173,12 +156,9 @@ fn claim_in(conn: &Connection, key: &idempotency_key::Model) -> Result<Option<Id
 
 /// The customer's tier, `None` if there is no such user.
 fn tier_of(conn: &Connection, customer: UserId) -> Result<Option<Tier>, BackendError> {
-    let select = Query::select()
-        .column(user::Column::Tier)
-        .from(user::Entity)
-        .and_where(Expr::col(user::Column::Id).eq(customer.as_uuid()))
-        .to_owned();
-    let tiers = query(conn, &select, |row| convert::tier(&column::<String>(row, 0)?))?;
+    let id = customer.as_uuid();
+    let tiers =
+        query_built(conn, &TIER_OF, params![&id.as_bytes()[..]], |row| convert::tier(&column::<String>(row, 0)?))?;
     Ok(tiers.into_iter().next())
 }
 
@@ -198,40 +178,115 @@ fn context_in(conn: &Connection, customer: UserId, products: &[ProductId]) -> Re
     Ok(OrderContext { tier: tier_of(conn, customer)?, products })
 }
 
-fn insert_order(order: &Order) -> Result<sea_orm::sea_query::InsertStatement, BackendError> {
-    use order::Column;
-    Ok(Query::insert()
-        .into_table(order::Entity)
-        .columns([
-            Column::Id,
-            Column::UserId,
-            Column::Status,
-            Column::Currency,
-            Column::SubtotalCents,
-            Column::DiscountCents,
-            Column::TotalCents,
-            Column::CreatedAt,
-            Column::CancelledAt,
-        ])
-        .values([
-            order.id.as_uuid().into(),
-            order.user_id.as_uuid().into(),
-            order.status.as_str().into(),
-            order.currency.as_str().into(),
-            order.totals.subtotal.cents().into(),
-            order.totals.discount.cents().into(),
-            order.totals.total.cents().into(),
-            order.created_at.into(),
-            order.cancelled_at.into(),
-        ])
-        .map_err(BackendError::failed)?
-        .to_owned())
+/// Inserts `order` and its lines.
+fn insert_order(conn: &Connection, order: &Order) -> Result<(), BackendError> {
+    let id = order.id.as_uuid();
+    let customer = order.user_id.as_uuid();
+    execute_built(
+        conn,
+        &INSERT_ORDER,
+        params![
+            &id.as_bytes()[..],
+            &customer.as_bytes()[..],
+            order.status.as_str(),
+            order.currency.as_str(),
+            order.totals.subtotal.cents(),
+            order.totals.discount.cents(),
+            order.totals.total.cents(),
+            time_text(order.created_at),
+            order.cancelled_at.map(time_text)
+        ],
+    )?;
+    for (line, line_no) in order.lines.iter().zip(0_i32..) {
+        let product = line.product_id.as_uuid();
+        execute_built(
+            conn,
+            &INSERT_LINE,
+            params![
+                &id.as_bytes()[..],
+                line_no,
+                &product.as_bytes()[..],
+                line.sku.as_str(),
+                line.name.as_str(),
+                line.quantity.units(),
+                line.unit_price.cents(),
+                line.line_total.cents()
+            ],
+        )?;
+    }
+    Ok(())
 }
 
-fn insert_lines(order: &Order) -> Result<sea_orm::sea_query::InsertStatement, BackendError> {
+/// Takes ?2 units of product ?1 if it has them and still has sku ?3, name ?4 and price ?5.
+static TAKE_STOCK: Built = Built::new(|| {
+    use product::Column;
+    sql_of(
+        Query::update()
+            .table(product::Entity)
+            .value(Column::Stock, Expr::col(Column::Stock).sub(param(2)))
+            .and_where(Expr::col(Column::Id).eq(param(1)))
+            .and_where(Expr::col(Column::Stock).gte(param(2)))
+            .and_where(Expr::col(Column::Sku).eq(param(3)))
+            .and_where(Expr::col(Column::Name).eq(param(4)))
+            .and_where(Expr::col(Column::PriceCents).eq(param(5))),
+    )
+});
+
+/// Gives ?2 units back to product ?1.
+static GIVE_BACK: Built = Built::new(|| {
+    use product::Column;
+    sql_of(
+        Query::update()
+            .table(product::Entity)
+            .value(Column::Stock, Expr::col(Column::Stock).add(param(2)))
+            .and_where(Expr::col(Column::Id).eq(param(1))),
+    )
+});
+
+/// Marks order ?1 as ?3 (cancelled) at ?2 if it is ?4 (placed).
+static MARK_CANCELLED: Built = Built::new(|| {
+    use order::Column;
+    sql_of(
+        Query::update()
+            .table(order::Entity)
+            .value(Column::Status, param(3))
+            .value(Column::CancelledAt, param(2))
+            .and_where(Expr::col(Column::Id).eq(param(1)))
+            .and_where(Expr::col(Column::Status).eq(param(4))),
+    )
+});
+
+/// The tier of user ?1.
+static TIER_OF: Built = Built::new(|| {
+    sql_of(
+        Query::select()
+            .column(user::Column::Tier)
+            .from(user::Entity)
+            .and_where(Expr::col(user::Column::Id).eq(param(1))),
+    )
+});
+
+/// An order's row, its columns in order as parameters ?1 to ?9.
+static INSERT_ORDER: Built = Built::new(|| {
+    use order::Column;
+    let columns = [
+        Column::Id,
+        Column::UserId,
+        Column::Status,
+        Column::Currency,
+        Column::SubtotalCents,
+        Column::DiscountCents,
+        Column::TotalCents,
+        Column::CreatedAt,
+        Column::CancelledAt,
+    ];
+    sql_of(Query::insert().into_table(order::Entity).columns(columns).values_panic(params_for(columns.len())))
+});
+
+/// A line's row, its columns in order as parameters ?1 to ?8.
+static INSERT_LINE: Built = Built::new(|| {
     use order_line::Column;
-    let mut insert = Query::insert();
-    insert.into_table(order_line::Entity).columns([
+    let columns = [
         Column::OrderId,
         Column::LineNo,
         Column::ProductId,
@@ -240,20 +295,65 @@ fn insert_lines(order: &Order) -> Result<sea_orm::sea_query::InsertStatement, Ba
         Column::Quantity,
         Column::UnitPriceCents,
         Column::LineTotalCents,
-    ]);
-    for (line, line_no) in order.lines.iter().zip(0_i32..) {
-        insert
-            .values([
-                order.id.as_uuid().into(),
-                line_no.into(),
-                line.product_id.as_uuid().into(),
-                line.sku.as_str().into(),
-                line.name.as_str().into(),
-                line.quantity.units().into(),
-                line.unit_price.cents().into(),
-                line.line_total.cents().into(),
-            ])
-            .map_err(BackendError::failed)?;
+    ];
+    sql_of(Query::insert().into_table(order_line::Entity).columns(columns).values_panic(params_for(columns.len())))
+});
+
+/// An idempotency key's row, its columns in order as parameters ?1 to ?9, unless the
+/// key (?1, ?2) is taken.
+static CLAIM_KEY: Built = Built::new(|| {
+    use idempotency_key::Column;
+    let columns = [
+        Column::UserId,
+        Column::Key,
+        Column::Fingerprint,
+        Column::Outcome,
+        Column::OrderId,
+        Column::ProductId,
+        Column::Requested,
+        Column::Available,
+        Column::CreatedAtMs,
+    ];
+    sql_of(
+        Query::insert()
+            .into_table(idempotency_key::Entity)
+            .columns(columns)
+            .values_panic(params_for(columns.len()))
+            .on_conflict(OnConflict::columns([Column::UserId, Column::Key]).do_nothing().to_owned()),
+    )
+});
+
+/// What is recorded under user ?1's key ?2.
+static RECORDED_KEY: Built = Built::new(|| {
+    use idempotency_key::Column;
+    sql_of(
+        Query::select()
+            .columns([Column::Fingerprint, Column::Outcome, Column::OrderId, Column::ProductId, Column::Requested])
+            .column(Column::Available)
+            .from(idempotency_key::Entity)
+            .and_where(Expr::col(Column::UserId).eq(param(1)))
+            .and_where(Expr::col(Column::Key).eq(param(2))),
+    )
+});
+
+/// Parameters ?1 to ?`count`, as the values of an inserted row.
+fn params_for(count: usize) -> Vec<Expr> {
+    (1..=count).map(|n| param(u8::try_from(n).expect("a row of few columns"))).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statements_built_once_number_their_parameters_and_hold_no_value() {
+        assert_eq!(
+            TAKE_STOCK.sql(),
+            r#"UPDATE "products" SET "stock" = "stock" - (?2) WHERE "id" = (?1) AND "stock" >= (?2) AND "sku" = (?3) AND "name" = (?4) AND "price_cents" = (?5)"#
+        );
+        for built in [&GIVE_BACK, &MARK_CANCELLED, &TIER_OF, &INSERT_ORDER, &INSERT_LINE, &CLAIM_KEY, &RECORDED_KEY] {
+            assert!(built.sql().contains("?1"), "{}", built.sql());
+        }
+        assert!(INSERT_ORDER.sql().ends_with("VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"), "{}", INSERT_ORDER.sql());
     }
-    Ok(insert)
 }

@@ -2,19 +2,73 @@
 //! builds for SQLite, prepared once per connection (rusqlite's statement cache), with
 //! every value bound exactly as sqlx binds it (a UUID as a 16-byte blob, a time as RFC
 //! 3339 text), so that rows written here read back through SeaORM like its own.
+//!
+//! The statements of every unit of work are [`Built`] once per process, with numbered
+//! parameters ([`param`]) in place of values, and run with their values bound by
+//! number; statements whose shape depends on their values are built on each run.
 
 use chrono::SecondsFormat;
 use orders_core::ports::BackendError;
 use rusqlite::types::Value as Bound;
 use rusqlite::{Connection, Row, params_from_iter};
-use sea_orm::sea_query::{QueryStatementWriter, SqliteQueryBuilder, Value};
+use sea_orm::sea_query::{Expr, QueryStatementWriter, SqliteQueryBuilder, Value};
+use std::sync::LazyLock;
 
-/// Runs a statement that changes rows; how many it changed.
-pub(super) fn execute(conn: &Connection, statement: &impl QueryStatementWriter) -> Result<usize, BackendError> {
+/// A statement whose SQL is built once, on first use, from a sea-query builder whose
+/// values are all [`param`]s.
+pub(super) struct Built(LazyLock<String>);
+
+impl Built {
+    pub(super) const fn new(build: fn() -> String) -> Self {
+        Self(LazyLock::new(build))
+    }
+
+    pub(super) fn sql(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The SQL of `statement`, which must hold no value but [`param`]s.
+pub(super) fn sql_of(statement: &impl QueryStatementWriter) -> String {
     let (sql, values) = statement.build(SqliteQueryBuilder);
-    let bound = bind(values.0)?;
-    let mut prepared = conn.prepare_cached(&sql).map_err(sqlite_error)?;
-    prepared.execute(params_from_iter(bound)).map_err(sqlite_error)
+    assert!(values.0.is_empty(), "a statement built once binds its values by number: {sql}");
+    sql
+}
+
+/// Parameter `n` (from 1) of a statement built once: bound by number when it runs.
+pub(super) fn param(n: u8) -> Expr {
+    Expr::cust(format!("?{n}"))
+}
+
+/// Runs `statement` with `values` bound to its parameters by number; how many rows it
+/// changed.
+pub(super) fn execute_built(
+    conn: &Connection,
+    statement: &Built,
+    values: impl rusqlite::Params,
+) -> Result<usize, BackendError> {
+    conn.prepare_cached(statement.sql()).map_err(sqlite_error)?.execute(values).map_err(sqlite_error)
+}
+
+/// Runs the query `statement` with `values` bound by number, each row read by `read`.
+pub(super) fn query_built<T>(
+    conn: &Connection,
+    statement: &Built,
+    values: impl rusqlite::Params,
+    mut read: impl FnMut(&Row<'_>) -> Result<T, BackendError>,
+) -> Result<Vec<T>, BackendError> {
+    let mut prepared = conn.prepare_cached(statement.sql()).map_err(sqlite_error)?;
+    let mut rows = prepared.query(values).map_err(sqlite_error)?;
+    let mut read_rows = Vec::new();
+    while let Some(row) = rows.next().map_err(sqlite_error)? {
+        read_rows.push(read(row)?);
+    }
+    Ok(read_rows)
+}
+
+/// A time as sqlx stores one on SQLite: RFC 3339 text.
+pub(super) fn time_text(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::AutoSi, false)
 }
 
 /// Runs a query, each row read by `read`.
@@ -68,7 +122,7 @@ fn bound(value: Value) -> Result<Bound, BackendError> {
         Value::Char(v) => or_null(v, |v| Bound::Text(v.to_string())),
         Value::Bytes(v) => or_null(v, Bound::Blob),
         Value::Uuid(v) => or_null(v, |v| Bound::Blob(v.as_bytes().to_vec())),
-        Value::ChronoDateTimeUtc(v) => or_null(v, |v| Bound::Text(v.to_rfc3339_opts(SecondsFormat::AutoSi, false))),
+        Value::ChronoDateTimeUtc(v) => or_null(v, |v| Bound::Text(time_text(v))),
         other => return Err(BackendError::failed(format!("the SQLite writer cannot bind {other:?}"))),
     })
 }
