@@ -2,11 +2,17 @@
 //! Times are checked against the caller's clock, not the system's: a token is refused
 //! once expired, before its `nbf`, when issued (`iat`) more than [`LEEWAY_SECONDS`]
 //! ahead of now, or when it claims a longer life than this issuer gives.
+//!
+//! A client sends the same token with every request of its life, so the claims of
+//! tokens whose signature checked out are kept (at most [`VERIFIED_KEPT`]), as Envoy's
+//! JWT cache does: a token seen before is only matched whole and its times checked
+//! again, without another HMAC. Only a token signed with this issuer's secret is kept.
 
 use chrono::TimeDelta;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
 use orders_core::domain::{Timestamp, UserId};
 use orders_core::ports::{AccessToken, BackendError, InvalidToken, TokenIssuer};
+use quick_cache::sync::Cache;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -15,7 +21,10 @@ use uuid::Uuid;
 /// up to this far in the future is accepted.
 pub const LEEWAY_SECONDS: i64 = 30;
 
-#[derive(Serialize, Deserialize)]
+/// How many verified tokens' claims are kept: one per active client, a few MiB.
+pub const VERIFIED_KEPT: usize = 10_000;
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 struct Claims {
     sub: Uuid,
     iat: i64,
@@ -41,6 +50,8 @@ pub struct JwtIssuer {
     decoding: DecodingKey,
     validation: Validation,
     ttl: TimeDelta,
+    /// The claims of tokens whose signature checked out, by the whole token.
+    verified: Cache<String, Claims>,
 }
 
 impl JwtIssuer {
@@ -49,7 +60,13 @@ impl JwtIssuer {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.validate_exp = false;
         validation.required_spec_claims = ["sub", "iat", "exp"].iter().map(|c| c.to_string()).collect();
-        Self { encoding: EncodingKey::from_secret(secret), decoding: DecodingKey::from_secret(secret), validation, ttl }
+        Self {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            validation,
+            ttl,
+            verified: Cache::new(VERIFIED_KEPT),
+        }
     }
 
     /// An issuer with a random 256-bit secret: its tokens die with it.
@@ -68,7 +85,15 @@ impl TokenIssuer for JwtIssuer {
     }
 
     fn verify(&self, token: &str, now: Timestamp) -> Result<UserId, InvalidToken> {
-        let claims = decode::<Claims>(token, &self.decoding, &self.validation).map_err(|_| InvalidToken)?.claims;
+        let claims = match self.verified.get(token) {
+            Some(claims) => claims,
+            None => {
+                let claims =
+                    decode::<Claims>(token, &self.decoding, &self.validation).map_err(|_| InvalidToken)?.claims;
+                self.verified.insert(token.to_owned(), claims);
+                claims
+            }
+        };
         if !claims.hold_at(now.timestamp(), self.ttl.num_seconds()) {
             return Err(InvalidToken);
         }
@@ -114,6 +139,23 @@ mod tests {
         assert!(!verify(claims(t + 365 * 86_400, t + 365 * 86_400 + 3600, None)), "iat a year ahead");
         assert!(!verify(claims(t, t + 3601, None)), "a life longer than the issuer gives");
         assert!(!verify(claims(t - 1_000_000, t + 3600, None)), "a life far longer");
+    }
+
+    #[test]
+    fn a_token_seen_before_is_still_refused_once_expired_and_a_forgery_of_it_never_passes() {
+        let issuer = JwtIssuer::new(b"secret", TimeDelta::seconds(60));
+        let user = UserId::generate();
+        let token = issuer.issue(user, now()).unwrap().token;
+        assert_eq!(issuer.verify(&token, now()), Ok(user));
+        assert_eq!(issuer.verify(&token, now() + TimeDelta::seconds(30)), Ok(user), "kept, and still good");
+        assert_eq!(issuer.verify(&token, now() + TimeDelta::seconds(60)), Err(InvalidToken), "kept, but expired");
+        let (signed, signature) = token.rsplit_once('.').unwrap();
+        let other = if signature.ends_with('A') { 'B' } else { 'A' };
+        let forged = format!("{signed}.{}{other}", &signature[..signature.len() - 1]);
+        assert_eq!(issuer.verify(&forged, now()), Err(InvalidToken), "only the whole token matches");
+        let foreign = JwtIssuer::new(b"other", TimeDelta::seconds(60)).issue(user, now()).unwrap().token;
+        assert_eq!(issuer.verify(&foreign, now()), Err(InvalidToken));
+        assert_eq!(issuer.verify(&foreign, now()), Err(InvalidToken), "a refused token is not kept");
     }
 
     #[test]

@@ -82,10 +82,14 @@ pub fn parse_json<T: Type + DeserializeOwned + 'static>(bytes: &[u8]) -> Result<
         return Err(BodyError::Malformed("the body is empty; a JSON object is expected".to_owned()));
     }
     let value: Value = serde_json::from_slice(bytes).map_err(|e| BodyError::Malformed(e.to_string()))?;
-    if let Some(path) = array_for_object(&value, &T::schema_ref(), schemas::<T>(), "") {
-        let field = if path.is_empty() { "body".to_owned() } else { path };
+    let (schema, registry) = schemas::<T>();
+    if let Some(path) = array_for_object(&value, schema, registry, &Path::Body) {
+        let field = path.to_string();
         let message = format!("{field} must be a JSON object");
         return Err(BodyError::Invalid(Violations::one(field, Invalid::new(message))));
+    }
+    if let Ok(parsed) = T::deserialize(&value) {
+        return Ok(parsed);
     }
     serde_path_to_error::deserialize(value).map_err(|error| {
         let path = error.path().to_string();
@@ -94,16 +98,36 @@ pub fn parse_json<T: Type + DeserializeOwned + 'static>(bytes: &[u8]) -> Result<
     })
 }
 
-/// The schemas `T` refers to, registered once per type for the life of the process
-/// (a handful of request bodies), not for every request.
-fn schemas<T: Type + 'static>() -> &'static Registry {
-    static REGISTRIES: OnceLock<Mutex<HashMap<TypeId, &'static Registry>>> = OnceLock::new();
+/// `T`'s schema and the schemas it refers to, made once per type for the life of the
+/// process (a handful of request bodies), not for every request.
+fn schemas<T: Type + 'static>() -> (&'static MetaSchemaRef, &'static Registry) {
+    type Schemas = (&'static MetaSchemaRef, &'static Registry);
+    static REGISTRIES: OnceLock<Mutex<HashMap<TypeId, Schemas>>> = OnceLock::new();
     let mut registries = REGISTRIES.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
-    registries.entry(TypeId::of::<T>()).or_insert_with(|| {
+    *registries.entry(TypeId::of::<T>()).or_insert_with(|| {
         let mut registry = Registry::new();
         T::register(&mut registry);
-        Box::leak(Box::new(registry))
+        (Box::leak(Box::new(T::schema_ref())), Box::leak(Box::new(registry)))
     })
+}
+
+/// Where a value is in a body: written out (`items[0].quantity`, or `body` for the body
+/// itself) only when it is refused.
+enum Path<'a> {
+    Body,
+    Field(&'a Path<'a>, &'a str),
+    Item(&'a Path<'a>, usize),
+}
+
+impl std::fmt::Display for Path<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Path::Body => f.write_str("body"),
+            Path::Field(Path::Body, name) => f.write_str(name),
+            Path::Field(parent, name) => write!(f, "{parent}.{name}"),
+            Path::Item(parent, index) => write!(f, "{parent}[{index}]"),
+        }
+    }
 }
 
 /// For an optional body field, with `#[serde(default, deserialize_with = "non_null")]`:
@@ -116,9 +140,14 @@ pub fn non_null<'de, D: serde::Deserializer<'de>, T: serde::Deserialize<'de>>(
     T::deserialize(deserializer).map(Some)
 }
 
-/// The path (`items[0]`, `""` for the body itself) of the first value that is not an
-/// object where `schema` has an object; other mismatches are left to serde.
-fn array_for_object(value: &Value, schema: &MetaSchemaRef, registry: &Registry, path: &str) -> Option<String> {
+/// Where the first value is that is not an object where `schema` has an object; other
+/// mismatches are left to serde.
+fn array_for_object<'a>(
+    value: &'a Value,
+    schema: &'a MetaSchemaRef,
+    registry: &'a Registry,
+    path: &Path<'_>,
+) -> Option<String> {
     let schema = match schema {
         MetaSchemaRef::Inline(schema) => schema.as_ref(),
         MetaSchemaRef::Reference(name) => registry.schemas.get(name)?,
@@ -128,15 +157,15 @@ fn array_for_object(value: &Value, schema: &MetaSchemaRef, registry: &Registry, 
     }
     match value {
         Value::Object(members) => schema.properties.iter().find_map(|(name, property)| {
-            let inner = if path.is_empty() { (*name).to_owned() } else { format!("{path}.{name}") };
-            members.get(*name).and_then(|member| array_for_object(member, property, registry, &inner))
+            let member = members.get(*name)?;
+            array_for_object(member, property, registry, &Path::Field(path, name))
         }),
-        Value::Array(_) if schema.ty == "object" => Some(path.to_owned()),
+        Value::Array(_) if schema.ty == "object" => Some(path.to_string()),
         Value::Array(items) => schema.items.as_deref().and_then(|item_schema| {
             items
                 .iter()
                 .enumerate()
-                .find_map(|(i, item)| array_for_object(item, item_schema, registry, &format!("{path}[{i}]")))
+                .find_map(|(i, item)| array_for_object(item, item_schema, registry, &Path::Item(path, i)))
         }),
         _ => None,
     }
