@@ -352,12 +352,20 @@ impl HeadArriving {
 
     /// Whether the head is whole once `bytes` arrived.
     fn whole_after(&mut self, bytes: &[u8]) -> bool {
-        for &byte in bytes {
-            self.matched = if byte == Self::END[self.matched] { self.matched + 1 } else { usize::from(byte == b'\r') };
-            if self.matched == Self::END.len() {
+        if self.matched > 0 {
+            let rest = &Self::END[self.matched..];
+            if bytes.starts_with(rest) {
                 return true;
             }
+            if rest.starts_with(bytes) {
+                self.matched += bytes.len();
+                return false;
+            }
         }
+        if memchr::memmem::find(bytes, Self::END).is_some() {
+            return true;
+        }
+        self.matched = (1..Self::END.len()).rev().find(|&n| bytes.ends_with(&Self::END[..n])).unwrap_or(0);
         false
     }
 }
@@ -378,6 +386,14 @@ mod tests {
         assert!(!arriving.whole_after(b"GET / HTTP/1.1\r\nHost: x\r\n\r"));
         assert!(!HeadArriving::since(Instant::now()).whole_after(b"\r\r\n\r"));
         assert!(HeadArriving::since(Instant::now()).whole_after(b"\r\r\n\r\n"));
+        let mut arriving = HeadArriving::since(Instant::now());
+        assert!(!arriving.whole_after(b"GET / HTTP/1.1\r\n\r") && !arriving.whole_after(b"\r\n"));
+        for pieces in [&[&b"x\r"[..], b"\n\r", b"\n"][..], &[b"x\r\n", b"\r", b"\n"], &[b"\r", b"\n", b"\r", b"\n"]] {
+            let mut arriving = HeadArriving::since(Instant::now());
+            let whole: Vec<bool> = pieces.iter().map(|piece| arriving.whole_after(piece)).collect();
+            assert_eq!(whole.last(), Some(&true), "{pieces:?}");
+            assert!(whole[..whole.len() - 1].iter().all(|w| !w), "{pieces:?}");
+        }
     }
 
     fn registry(cap: usize) -> Arc<Registry> {
