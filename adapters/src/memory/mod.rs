@@ -33,6 +33,7 @@ impl MemoryStore {
 
 #[async_trait]
 impl UserStore for MemoryStore {
+    #[tracing::instrument(level = "debug", name = "UserStore::insert", skip_all)]
     async fn insert(&self, user: &User) -> Result<(), InsertUserError> {
         let mut state = self.state.lock().await;
         if state.user_emails.contains_key(&user.email) {
@@ -43,15 +44,18 @@ impl UserStore for MemoryStore {
         Ok(())
     }
 
+    #[tracing::instrument(level = "debug", name = "UserStore::by_id", skip_all)]
     async fn by_id(&self, id: UserId) -> Result<Option<User>, BackendError> {
         Ok(self.state.lock().await.users.get(&id).cloned())
     }
 
+    #[tracing::instrument(level = "debug", name = "UserStore::by_email", skip_all)]
     async fn by_email(&self, email: &Email) -> Result<Option<User>, BackendError> {
         let state = self.state.lock().await;
         Ok(state.user_emails.get(email).and_then(|id| state.users.get(id)).cloned())
     }
 
+    #[tracing::instrument(level = "debug", name = "UserStore::change_access", skip_all)]
     async fn change_access(&self, id: UserId, change: AccessChange) -> Result<Option<User>, BackendError> {
         let mut state = self.state.lock().await;
         Ok(state.users.get_mut(&id).map(|user| {
@@ -61,6 +65,7 @@ impl UserStore for MemoryStore {
         }))
     }
 
+    #[tracing::instrument(level = "debug", name = "UserStore::replace_password_hash", skip_all)]
     async fn replace_password_hash(
         &self,
         id: UserId,
@@ -77,6 +82,7 @@ impl UserStore for MemoryStore {
 
 #[async_trait]
 impl ProductStore for MemoryStore {
+    #[tracing::instrument(level = "debug", name = "ProductStore::insert", skip_all)]
     async fn insert(&self, product: &Product) -> Result<(), InsertProductError> {
         let mut state = self.state.lock().await;
         if state.product_skus.contains_key(&product.sku) {
@@ -87,26 +93,31 @@ impl ProductStore for MemoryStore {
         Ok(())
     }
 
+    #[tracing::instrument(level = "debug", name = "ProductStore::by_id", skip_all)]
     async fn by_id(&self, id: ProductId) -> Result<Option<Product>, BackendError> {
         Ok(self.state.lock().await.products.get(&id).cloned())
     }
 
+    #[tracing::instrument(level = "debug", name = "ProductStore::by_sku", skip_all)]
     async fn by_sku(&self, sku: &Sku) -> Result<Option<Product>, BackendError> {
         let state = self.state.lock().await;
         Ok(state.product_skus.get(sku).and_then(|id| state.products.get(id)).cloned())
     }
 
+    #[tracing::instrument(level = "debug", name = "ProductStore::by_ids", skip_all)]
     async fn by_ids(&self, ids: &[ProductId]) -> Result<Vec<Product>, BackendError> {
         let state = self.state.lock().await;
         Ok(ids.iter().filter_map(|id| state.products.get(id)).cloned().collect())
     }
 
+    #[tracing::instrument(level = "debug", name = "ProductStore::list", skip_all)]
     async fn list(&self, after: Option<ProductId>, fetch: u32) -> Result<Vec<Product>, BackendError> {
         let state = self.state.lock().await;
         let after = after.map_or(Bound::Unbounded, Bound::Excluded);
         Ok(state.products.range((after, Bound::Unbounded)).take(fetch as usize).map(|(_, p)| p.clone()).collect())
     }
 
+    #[tracing::instrument(level = "debug", name = "ProductStore::update_details", skip_all)]
     async fn update_details(
         &self,
         id: ProductId,
@@ -124,6 +135,7 @@ impl ProductStore for MemoryStore {
         }))
     }
 
+    #[tracing::instrument(level = "debug", name = "ProductStore::restock", skip_all)]
     async fn restock(
         &self,
         id: ProductId,
@@ -145,6 +157,7 @@ impl ProductStore for MemoryStore {
 
 #[async_trait]
 impl IdempotencyStore for MemoryStore {
+    #[tracing::instrument(level = "debug", name = "IdempotencyStore::record_refusal", skip_all)]
     async fn record_refusal(&self, claim: &KeyClaim, refusal: Refusal) -> Result<Claim, BackendError> {
         let mut state = self.state.lock().await;
         let record =
@@ -152,6 +165,7 @@ impl IdempotencyStore for MemoryStore {
         Ok(state.claim_key(claim, record))
     }
 
+    #[tracing::instrument(level = "debug", name = "IdempotencyStore::purge_before", skip_all)]
     async fn purge_before(&self, cutoff: Timestamp) -> Result<u64, BackendError> {
         let mut state = self.state.lock().await;
         let before = state.idempotency_keys.len();
@@ -162,6 +176,7 @@ impl IdempotencyStore for MemoryStore {
 
 #[async_trait]
 impl LoginAttempts for MemoryStore {
+    #[tracing::instrument(level = "debug", name = "LoginAttempts::count_attempt", skip_all)]
     async fn count_attempt(
         &self,
         email: &Email,
@@ -181,6 +196,7 @@ impl LoginAttempts for MemoryStore {
         Ok(AttemptCount::Counted)
     }
 
+    #[tracing::instrument(level = "debug", name = "LoginAttempts::clear", skip_all)]
     async fn clear(&self, email: &Email) -> Result<(), BackendError> {
         self.state.lock().await.login_attempts.remove(email);
         Ok(())

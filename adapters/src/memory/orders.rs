@@ -14,10 +14,12 @@ use std::ops::Bound;
 
 #[async_trait]
 impl OrderStore for MemoryStore {
+    #[tracing::instrument(level = "debug", name = "OrderStore::context", skip_all)]
     async fn context(&self, customer: UserId, products: &[ProductId]) -> Result<OrderContext, BackendError> {
         Ok(self.state.lock().await.context(customer, products))
     }
 
+    #[tracing::instrument(level = "debug", name = "OrderStore::place", skip_all)]
     async fn place<'a>(
         &self,
         order: &Order,
@@ -61,6 +63,7 @@ impl OrderStore for MemoryStore {
         Ok(Placement::Placed)
     }
 
+    #[tracing::instrument(level = "debug", name = "OrderStore::cancel", skip_all)]
     async fn cancel(&self, order: &Order, at: Timestamp) -> Result<bool, BackendError> {
         let mut state = self.state.lock().await;
         if !state.orders.get(&order.id).is_some_and(|o| o.status == OrderStatus::Placed) {
@@ -84,10 +87,12 @@ impl OrderStore for MemoryStore {
         Ok(true)
     }
 
+    #[tracing::instrument(level = "debug", name = "OrderStore::by_id", skip_all)]
     async fn by_id(&self, id: OrderId) -> Result<Option<Order>, BackendError> {
         Ok(self.state.lock().await.orders.get(&id).cloned())
     }
 
+    #[tracing::instrument(level = "debug", name = "OrderStore::list", skip_all)]
     async fn list(
         &self,
         user: Option<UserId>,

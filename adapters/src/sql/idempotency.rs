@@ -10,6 +10,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 #[async_trait]
 impl IdempotencyStore for SqlStore {
+    #[tracing::instrument(level = "debug", name = "IdempotencyStore::record_refusal", skip_all)]
     async fn record_refusal(&self, claim: &KeyClaim, refusal: Refusal) -> Result<Claim, BackendError> {
         let row = convert::idempotency_row(claim, &RecordedOutcome::Refused(refusal));
         match &self.sqlite_writer {
@@ -18,6 +19,7 @@ impl IdempotencyStore for SqlStore {
         }
     }
 
+    #[tracing::instrument(level = "debug", name = "IdempotencyStore::purge_before", skip_all)]
     async fn purge_before(&self, cutoff: Timestamp) -> Result<u64, BackendError> {
         let _turn = self.write_turn().await?;
         let result = idempotency_key::Entity::delete_many()

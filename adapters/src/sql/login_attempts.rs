@@ -15,6 +15,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 #[async_trait]
 impl LoginAttempts for SqlStore {
+    #[tracing::instrument(level = "debug", name = "LoginAttempts::count_attempt", skip_all)]
     async fn count_attempt(
         &self,
         email: &Email,
@@ -58,6 +59,7 @@ impl LoginAttempts for SqlStore {
         Ok(AttemptCount::Throttled { window_started_at })
     }
 
+    #[tracing::instrument(level = "debug", name = "LoginAttempts::clear", skip_all)]
     async fn clear(&self, email: &Email) -> Result<(), BackendError> {
         let _turn = self.write_turn().await?;
         login_attempt::Entity::delete_many()

@@ -21,6 +21,7 @@ pub const KEY_WAIT: Duration = Duration::from_secs(2);
 
 #[async_trait]
 impl OrderStore for SqlStore {
+    #[tracing::instrument(level = "debug", name = "OrderStore::context", skip_all)]
     async fn context(&self, customer: UserId, products: &[ProductId]) -> Result<OrderContext, BackendError> {
         if let Some(known) = self.terms.context(customer, products) {
             return Ok(known);
@@ -40,6 +41,7 @@ impl OrderStore for SqlStore {
         Ok(known)
     }
 
+    #[tracing::instrument(level = "debug", name = "OrderStore::place", skip_all)]
     async fn place<'a>(
         &self,
         order: &Order,
@@ -56,6 +58,7 @@ impl OrderStore for SqlStore {
         Ok(placement)
     }
 
+    #[tracing::instrument(level = "debug", name = "OrderStore::cancel", skip_all)]
     async fn cancel(&self, order: &Order, at: Timestamp) -> Result<bool, BackendError> {
         match &self.sqlite_writer {
             Some(writer) => sqlite_orders::cancel(writer, order, at).await,
@@ -63,6 +66,7 @@ impl OrderStore for SqlStore {
         }
     }
 
+    #[tracing::instrument(level = "debug", name = "OrderStore::by_id", skip_all)]
     async fn by_id(&self, id: OrderId) -> Result<Option<Order>, BackendError> {
         let Some(row) = order::Entity::find_by_id(id.as_uuid()).one(&self.db).await.map_err(db_error)? else {
             return Ok(None);
@@ -76,6 +80,7 @@ impl OrderStore for SqlStore {
         convert::order(row, lines).map(Some)
     }
 
+    #[tracing::instrument(level = "debug", name = "OrderStore::list", skip_all)]
     async fn list(
         &self,
         user: Option<UserId>,

@@ -12,6 +12,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 #[async_trait]
 impl ProductStore for SqlStore {
+    #[tracing::instrument(level = "debug", name = "ProductStore::insert", skip_all)]
     async fn insert(&self, product: &Product) -> Result<(), InsertProductError> {
         let _turn = self.write_turn().await?;
         product::Entity::insert(convert::product_row(product)).exec_without_returning(&self.db).await.map_err(
@@ -26,6 +27,7 @@ impl ProductStore for SqlStore {
         Ok(())
     }
 
+    #[tracing::instrument(level = "debug", name = "ProductStore::by_id", skip_all)]
     async fn by_id(&self, id: ProductId) -> Result<Option<Product>, BackendError> {
         product::Entity::find_by_id(id.as_uuid())
             .one(&self.db)
@@ -35,6 +37,7 @@ impl ProductStore for SqlStore {
             .transpose()
     }
 
+    #[tracing::instrument(level = "debug", name = "ProductStore::by_sku", skip_all)]
     async fn by_sku(&self, sku: &Sku) -> Result<Option<Product>, BackendError> {
         product::Entity::find()
             .filter(product::Column::Sku.eq(sku.as_str()))
@@ -45,6 +48,7 @@ impl ProductStore for SqlStore {
             .transpose()
     }
 
+    #[tracing::instrument(level = "debug", name = "ProductStore::by_ids", skip_all)]
     async fn by_ids(&self, ids: &[ProductId]) -> Result<Vec<Product>, BackendError> {
         product::Entity::find()
             .filter(product::Column::Id.is_in(ids.iter().map(ProductId::as_uuid)))
@@ -56,6 +60,7 @@ impl ProductStore for SqlStore {
             .collect()
     }
 
+    #[tracing::instrument(level = "debug", name = "ProductStore::list", skip_all)]
     async fn list(&self, after: Option<ProductId>, fetch: u32) -> Result<Vec<Product>, BackendError> {
         let mut query = product::Entity::find().order_by_asc(product::Column::Id).limit(u64::from(fetch));
         if let Some(after) = after {
@@ -64,6 +69,7 @@ impl ProductStore for SqlStore {
         query.all(&self.db).await.map_err(db_error)?.into_iter().map(convert::product).collect()
     }
 
+    #[tracing::instrument(level = "debug", name = "ProductStore::update_details", skip_all)]
     async fn update_details(
         &self,
         id: ProductId,
@@ -85,6 +91,7 @@ impl ProductStore for SqlStore {
         updated.into_iter().next().map(convert::product).transpose()
     }
 
+    #[tracing::instrument(level = "debug", name = "ProductStore::restock", skip_all)]
     async fn restock(
         &self,
         id: ProductId,

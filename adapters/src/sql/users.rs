@@ -12,6 +12,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 #[async_trait]
 impl UserStore for SqlStore {
+    #[tracing::instrument(level = "debug", name = "UserStore::insert", skip_all)]
     async fn insert(&self, user: &User) -> Result<(), InsertUserError> {
         let _turn = self.write_turn().await?;
         user::Entity::insert(convert::user_row(user)).exec_without_returning(&self.db).await.map_err(|error| {
@@ -24,10 +25,12 @@ impl UserStore for SqlStore {
         Ok(())
     }
 
+    #[tracing::instrument(level = "debug", name = "UserStore::by_id", skip_all)]
     async fn by_id(&self, id: UserId) -> Result<Option<User>, BackendError> {
         user::Entity::find_by_id(id.as_uuid()).one(&self.db).await.map_err(db_error)?.map(convert::user).transpose()
     }
 
+    #[tracing::instrument(level = "debug", name = "UserStore::by_email", skip_all)]
     async fn by_email(&self, email: &Email) -> Result<Option<User>, BackendError> {
         user::Entity::find()
             .filter(user::Column::Email.eq(email.as_str()))
@@ -38,6 +41,7 @@ impl UserStore for SqlStore {
             .transpose()
     }
 
+    #[tracing::instrument(level = "debug", name = "UserStore::change_access", skip_all)]
     async fn change_access(&self, id: UserId, change: AccessChange) -> Result<Option<User>, BackendError> {
         let _turn = self.write_turn().await?;
         if change == AccessChange::default() {
@@ -55,6 +59,7 @@ impl UserStore for SqlStore {
         updated.into_iter().next().map(convert::user).transpose()
     }
 
+    #[tracing::instrument(level = "debug", name = "UserStore::replace_password_hash", skip_all)]
     async fn replace_password_hash(
         &self,
         id: UserId,

@@ -24,7 +24,7 @@ pub fn build(prepared: Prepared) -> impl Endpoint + 'static {
         get_paths.push(METRICS_PATH);
     }
     let known = Arc::new(Routes::from_spec(&api.spec(), &get_paths));
-    let logged = known.clone();
+    let (logged, traced) = (known.clone(), known.clone());
     let routes = routes
         .at("/openapi.json", get(api.spec_endpoint()))
         .at("/openapi.yaml", get(api.spec_endpoint_yaml()))
@@ -36,5 +36,5 @@ pub fn build(prepared: Prepared) -> impl Endpoint + 'static {
         .around(move |next, request| answer_errors_with_problems(known.clone(), next, request))
         .with(CatchPanic::new().with_handler(|_| errors::internal_error().into_response()))
         .around(move |next, request| log_request(logged.clone(), next, request))
-        .around(with_request_id)
+        .around(move |next, request| with_request_id(traced.clone(), next, request))
 }

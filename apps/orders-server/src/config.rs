@@ -48,6 +48,10 @@ pub struct Config {
     #[arg(long, env = "ORDERS_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
 
+    /// Export traces (a span per request, use case and store call) over OTLP/HTTP to the collector at this base URL, e.g. http://127.0.0.1:4318 (spans go to its /v1/traces). Absent: no traces are made.
+    #[arg(long, env = "ORDERS_OTLP_ENDPOINT", value_parser = otlp_endpoint)]
+    pub otlp_endpoint: Option<String>,
+
     /// Whether to record metrics and serve them at /metrics.
     #[arg(long, env = "ORDERS_METRICS", default_value_t = true, action = clap::ArgAction::Set)]
     pub metrics: bool,
@@ -190,6 +194,15 @@ fn currency(raw: &str) -> Result<Currency, String> {
     Currency::parse(raw).map_err(|invalid| invalid.to_string())
 }
 
+/// An OTLP/HTTP base URL: `http://` or `https://`, host, optional port and path.
+fn otlp_endpoint(text: &str) -> Result<String, String> {
+    let uri: poem::http::Uri = text.parse().map_err(|e| format!("not a URL: {e}"))?;
+    match (uri.scheme_str(), uri.host(), uri.query()) {
+        (Some("http" | "https"), Some(_), None) => Ok(text.trim_end_matches('/').to_owned()),
+        _ => Err("an http:// or https:// URL of the collector, without a query, is expected".to_owned()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -201,7 +214,9 @@ mod tests {
         assert_eq!(config.bind, "127.0.0.1:8080".parse().unwrap());
         assert_eq!(config.token_ttl_seconds, 3600);
         assert_eq!(config.currency.as_str(), "USD");
-        assert!(config.jwt_secret.is_none() && !config.demo);
+        assert!(config.jwt_secret.is_none() && !config.demo && config.otlp_endpoint.is_none());
+        let traced = Config::try_parse_from(["orders-server", "--otlp-endpoint", "http://collector:4318/"]).unwrap();
+        assert_eq!(traced.otlp_endpoint.as_deref(), Some("http://collector:4318"));
     }
 
     #[test]
@@ -213,6 +228,9 @@ mod tests {
             &["orders-server", "--jwt-secret", ""],
             &["orders-server", "--max-connections", "0"],
             &["orders-server", "--trusted-proxies", "10.0.0.0/33"],
+            &["orders-server", "--otlp-endpoint", "collector:4318"],
+            &["orders-server", "--otlp-endpoint", "ftp://collector:4318"],
+            &["orders-server", "--otlp-endpoint", "http://collector:4318/?x=1"],
         ] {
             assert!(Config::try_parse_from(args).is_err(), "{args:?} was accepted");
         }

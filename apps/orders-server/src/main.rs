@@ -1,5 +1,6 @@
 //! `orders-server`: reads its settings, then serves the API until SIGINT or SIGTERM.
 
+use orders_server::api::errors::cause_chain;
 use orders_server::config::Config;
 use orders_server::{startup, telemetry};
 use std::process::ExitCode;
@@ -7,15 +8,25 @@ use std::process::ExitCode;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
     let config = Config::from_args_or_exit();
-    telemetry::init(config.log_format);
-    match startup::run(config).await {
+    let telemetry = match telemetry::init(config.log_format, config.otlp_endpoint.as_deref()) {
+        Ok(telemetry) => telemetry,
+        Err(error) => return fail(error),
+    };
+    let served = tokio::runtime::Runtime::new().map_err(anyhow::Error::from).and_then(|runtime| {
+        let served = runtime.block_on(startup::run(config));
+        drop(runtime);
+        served
+    });
+    telemetry.shutdown();
+    match served {
         Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("orders-server: {}", orders_server::api::errors::cause_chain(error.as_ref()));
-            ExitCode::FAILURE
-        }
+        Err(error) => fail(error),
     }
+}
+
+fn fail(error: anyhow::Error) -> ExitCode {
+    eprintln!("orders-server: {}", cause_chain(error.as_ref()));
+    ExitCode::FAILURE
 }

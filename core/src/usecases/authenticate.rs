@@ -30,6 +30,7 @@ impl Service {
     /// [`LOGIN_FAILURE_WINDOW`] from the first counted login, at most
     /// [`LOGIN_FAILURE_LIMIT`] check a password, and the rest (the right password
     /// included) are refused until the window ends. A success forgets the count.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn authenticate(&self, email: &str, password: &str) -> Result<AccessToken, AuthenticateError> {
         let Ok(email) = Email::parse(email) else {
             return Err(AuthenticateError::InvalidCredentials);

@@ -16,6 +16,7 @@ pub enum CancelOrderError {
 }
 
 impl Service {
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn cancel_order(&self, actor: &Actor, id: OrderId) -> Result<Order, CancelOrderError> {
         let order = self
             .ports

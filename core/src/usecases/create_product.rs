@@ -39,6 +39,7 @@ pub enum CreateProductError {
 }
 
 impl Service {
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn create_product(&self, actor: &Actor, new: NewProduct) -> Result<Product, CreateProductError> {
         if !actor.is_admin() {
             return Err(CreateProductError::Forbidden);

@@ -18,6 +18,7 @@ pub enum CurrentUserError {
 impl Service {
     /// The user with the id a token named, read from the store (so tier and role are
     /// current); `Unauthenticated` if they no longer exist.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn current_user(&self, id: UserId) -> Result<User, CurrentUserError> {
         self.ports.users.by_id(id).await?.ok_or(CurrentUserError::Unauthenticated)
     }

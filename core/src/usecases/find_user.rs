@@ -15,6 +15,7 @@ pub enum FindUserError {
 }
 
 impl Service {
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn find_user(&self, actor: &Actor, email: &Email) -> Result<User, FindUserError> {
         if !actor.is_admin() {
             return Err(FindUserError::Forbidden);

@@ -13,6 +13,7 @@ pub enum GetOrderError {
 }
 
 impl Service {
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn get_order(&self, actor: &Actor, id: OrderId) -> Result<Order, GetOrderError> {
         self.ports.orders.by_id(id).await?.filter(|order| actor.may_see(order)).ok_or(GetOrderError::NotFound)
     }

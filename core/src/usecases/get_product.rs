@@ -13,10 +13,12 @@ pub enum GetProductError {
 }
 
 impl Service {
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn get_product(&self, id: ProductId) -> Result<Product, GetProductError> {
         self.ports.products.by_id(id).await?.ok_or(GetProductError::NotFound)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn product_by_sku(&self, sku: &Sku) -> Result<Product, GetProductError> {
         self.ports.products.by_sku(sku).await?.ok_or(GetProductError::NotFound)
     }

@@ -16,6 +16,7 @@ pub enum ListOrdersError {
 impl Service {
     /// `of_user`: whose orders; `None` means the actor's own (for a customer) or
     /// everyone's (for an admin or the operator).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn list_orders(
         &self,
         actor: &Actor,

@@ -5,6 +5,7 @@ use crate::domain::{Page, PageRequest, Product, ProductId};
 use crate::ports::BackendError;
 
 impl Service {
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn list_products(&self, request: PageRequest) -> Result<Page<Product>, BackendError> {
         let after = request.after.map(|cursor| ProductId::from_uuid(cursor.last_id()));
         let products = self.ports.products.list(after, request.fetch()).await?;

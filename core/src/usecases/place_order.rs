@@ -57,6 +57,7 @@ impl Service {
     /// Places an order for `customer`, priced with their tier as it is when the stock is
     /// taken. With `key`, a retry of the same request answers what the first one did and
     /// places nothing new.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn place_order(
         &self,
         customer: UserId,

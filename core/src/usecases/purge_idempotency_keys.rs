@@ -9,6 +9,7 @@ pub const IDEMPOTENCY_KEY_LIFETIME: TimeDelta = TimeDelta::hours(24);
 
 impl Service {
     /// Forgets keys older than [`IDEMPOTENCY_KEY_LIFETIME`]; returns how many.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn purge_idempotency_keys(&self) -> Result<u64, BackendError> {
         let cutoff = self.ports.clock.now() - IDEMPOTENCY_KEY_LIFETIME;
         self.ports.idempotency.purge_before(cutoff).await

@@ -47,6 +47,7 @@ pub enum CreateUserError {
 
 impl Service {
     /// Signs up a standard customer.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn register(&self, registration: Registration) -> Result<User, RegisterError> {
         self.insert_user(registration, AccessChange::default()).await.map_err(|error| match error {
             InsertUserError::EmailTaken => RegisterError::EmailTaken,
@@ -55,6 +56,7 @@ impl Service {
     }
 
     /// Creates a user with the given tier and role (defaults where `None`): admins only.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn create_user(
         &self,
         actor: &Actor,

@@ -17,6 +17,7 @@ pub enum RestockError {
 }
 
 impl Service {
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn restock_product(
         &self,
         actor: &Actor,

@@ -27,6 +27,7 @@ pub enum UpdateProductError {
 
 impl Service {
     /// Applies `changes`; with no changes, returns the product untouched.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn update_product(
         &self,
         actor: &Actor,

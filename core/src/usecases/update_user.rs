@@ -15,6 +15,7 @@ pub enum UpdateUserError {
 }
 
 impl Service {
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn update_user(&self, actor: &Actor, id: UserId, change: AccessChange) -> Result<User, UpdateUserError> {
         if !actor.is_admin() {
             return Err(UpdateUserError::Forbidden);

@@ -4,6 +4,7 @@
 //! the request is served, readable with [`RequestId::current`] (problem bodies quote it
 //! as `instance`).
 
+use super::Routes;
 use poem::http::{HeaderName, HeaderValue};
 use poem::{Endpoint, IntoResponse, Request, Response};
 use std::fmt;
@@ -49,9 +50,18 @@ impl fmt::Display for RequestId {
 }
 
 /// Serves `request` under its id (see the module's doc).
-pub async fn with_request_id<E: Endpoint>(next: Arc<E>, request: Request) -> poem::Result<Response> {
+pub async fn with_request_id<E: Endpoint>(
+    routes: Arc<Routes>,
+    next: Arc<E>,
+    request: Request,
+) -> poem::Result<Response> {
     let id = RequestId::from_header(request.headers().get(X_REQUEST_ID));
-    let span = tracing::info_span!("request", request_id = %id);
+    let span = if crate::telemetry::traces_on() {
+        let route = routes.template_for(request.uri().path()).unwrap_or(super::UNMATCHED);
+        super::trace::server_span(&request, &id, route)
+    } else {
+        tracing::info_span!("request", request_id = %id)
+    };
     let mut response = CURRENT.scope(id.clone(), next.get_response(request).instrument(span)).await.into_response();
     if let Ok(value) = HeaderValue::from_str(id.as_str()) {
         response.headers_mut().insert(X_REQUEST_ID, value);

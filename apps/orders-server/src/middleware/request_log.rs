@@ -14,7 +14,7 @@ pub async fn log_request<E: Endpoint>(routes: Arc<Routes>, next: Arc<E>, request
     let path = request.uri().path().to_owned();
     let response = next.get_response(request).await.into_response();
     let status = response.status().as_u16();
-    let route = routes.template_for(&path).unwrap_or("unmatched");
+    let route = routes.template_for(&path).unwrap_or(super::UNMATCHED);
     let latency = started.elapsed();
     metrics::histogram!(
         REQUEST_DURATION,
@@ -24,6 +24,9 @@ pub async fn log_request<E: Endpoint>(routes: Arc<Routes>, next: Arc<E>, request
     )
     .record(latency.as_secs_f64());
     let latency_ms = latency.as_micros() as f64 / 1000.0;
+    if crate::telemetry::traces_on() {
+        super::trace::answered(status);
+    }
     tracing::info!(%route, %method, %path, status, latency_ms, "request");
     Ok(response)
 }

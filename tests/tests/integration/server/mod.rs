@@ -9,4 +9,5 @@ mod observability;
 mod outage;
 mod overload;
 mod protocol;
+mod traces;
 mod two_servers;
