@@ -27,13 +27,16 @@ use clap::Parser;
 use cpu::Used;
 use orders_adapters::passwords::Argon2Hasher;
 use orders_adapters::tokens::JwtIssuer;
-use orders_core::domain::{Password, UserId};
+use orders_core::domain::{Cursor, Password, UserId};
 use orders_core::ports::{PasswordHasher, TokenIssuer};
+use orders_server::api::cursors::{CursorKey, Listing};
 use pg_processes::PgProcesses;
 use pgbench_script::Script;
 use progress::Progress;
 use rand::Rng;
-use report::{DatabaseReport, GeneratorCheck, LinesRun, Machine, Measured, OrderRun, ReadRun, Report};
+use report::{
+    Comparison, DatabaseReport, GeneratorCheck, LinesRun, Machine, Measured, OrderRun, ReadRun, Report, Variant,
+};
 use server::Server;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -333,10 +336,10 @@ impl Bench {
         run.slice(&format!("round {round}/{}, {ceiling}", self.sizes.rounds), Duration::ZERO, self.slice());
     }
 
-    /// How many runs a database has: its order runs, and contention and growth unless
-    /// --quick.
+    /// How many runs a database has: its order runs, and contention, the cost of
+    /// metrics and growth unless --quick.
     fn runs(&self) -> u64 {
-        let growth = if self.args.quick { 0 } else { 1 + self.sizes.lines.len() + 4 };
+        let growth = if self.args.quick { 0 } else { 2 + self.sizes.lines.len() + 4 };
         (self.sizes.connections.len() + growth) as u64
     }
 
@@ -454,10 +457,51 @@ impl Bench {
     }
 
     fn start_server(&self, database: &str, url: &str) -> anyhow::Result<Server> {
+        self.start_server_with(database, url, &[])
+    }
+
+    /// A server on `url` with `more` arguments after the run's own.
+    fn start_server_with(&self, database: &str, url: &str, more: &[&str]) -> anyhow::Result<Server> {
         let log = self.args.server_log.then(|| self.results.join(format!("server-{database}.log")));
         let mut server_args = vec![format!("--token-ttl-seconds={TOKEN_TTL_SECONDS}")];
         server_args.extend(self.args.server_args.iter().cloned());
+        server_args.extend(more.iter().map(|arg| (*arg).to_owned()));
         Server::start(&self.server_bin, url, JWT_SECRET, &server_args, log.as_deref())
+    }
+
+    /// What metrics cost: orders at the contention level's connections through `server`
+    /// (metrics on, the default) and through a second server on the same database with
+    /// `--metrics=false`, alternating in slices as a service and its ceiling do.
+    async fn metrics_cost(
+        &self,
+        database: &str,
+        url: &str,
+        server: &Server,
+        mut processes: Option<&mut PgProcesses>,
+    ) -> anyhow::Result<Comparison> {
+        let without = self.start_server_with(&format!("{database}-no-metrics"), url, &["--metrics=false"])?;
+        self.check_server(without.address).await?;
+        let connections = self.sizes.contention_connections;
+        let (slice, mix) = (self.slice(), self.order_mix());
+        let run = self.order_run(format!("metrics on and off, {}", plural(connections, "connection")), 1);
+        let variants = [("metrics on", server), ("metrics off (--metrics=false)", &without)];
+        let mut outcomes: Vec<(load::Outcome, Vec<Used>)> = variants.iter().map(|_| Default::default()).collect();
+        for round in 1..=self.sizes.rounds {
+            for ((label, variant), (outcome, used)) in variants.iter().zip(outcomes.iter_mut()) {
+                run.slice(&format!("round {round}/{}, {label}", self.sizes.rounds), Duration::ZERO, slice);
+                let (slice_outcome, cpu) =
+                    self.place_slice(variant, processes.as_deref_mut(), mix, connections, slice).await?;
+                outcome.add_run(slice_outcome);
+                used.push(cpu);
+            }
+        }
+        let runs = variants
+            .iter()
+            .zip(outcomes)
+            .map(|((label, _), (outcome, used))| Variant::new(label, Measured::of(&outcome, 201), Used::total(&used)))
+            .collect();
+        without.stop()?;
+        Ok(Comparison { what: "metrics".to_owned(), connections, variants: runs })
     }
 
     /// Logs in as customer 1 with the real password flow and places one order with
@@ -555,6 +599,7 @@ impl Bench {
             let what = format!("one hot product, {}", plural(connections, "connection"));
             let run = self.sqlite_against_ceiling(what, &db, &server, hot, connections).await?;
             report.contention = Some(OrderRun { peak_rss_mib: None, ..run });
+            report.comparisons.push(self.metrics_cost("sqlite", &db.url(), &server, None).await?);
             self.lines(address, &mut report).await?;
             let d = db.clone();
             self.reads(address, &mut report, move |products, big, base_ms| {
@@ -631,6 +676,7 @@ impl Bench {
             let what = format!("one hot product, {}", plural(connections, "connection"));
             let run = self.postgres_against_ceiling(what, db, processes.as_mut(), &server, hot, connections).await?;
             report.contention = Some(OrderRun { peak_rss_mib: None, ..run });
+            report.comparisons.push(self.metrics_cost(label, server_url, &server, processes.as_mut()).await?);
             self.lines(address, &mut report).await?;
             self.reads(address, &mut report, |products, big, base_ms| async move {
                 db.seed_products(products + 1, big, STOCK).await?;
@@ -727,9 +773,10 @@ impl Bench {
         let whale = Some(self.whale_token.as_str());
         let first = workload::get(address, whale, |_| "/v1/orders?limit=20".to_owned());
         read("GET /v1/orders, page 1".into(), big, first).await?;
-        use base64::Engine as _;
-        let cursor = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .encode(ids::seeded_order(base_ms, 1_000.min(big / 2)).as_bytes());
+        // Signed as the server signs the cursors it hands the whale, with the run's secret.
+        let listing = Listing::Orders { caller: ids::customer(ids::WHALE), of_user: None };
+        let after = Cursor::after(ids::seeded_order(base_ms, 1_000.min(big / 2)));
+        let cursor = CursorKey::derive(JWT_SECRET.as_bytes()).sign(after, listing);
         let depth = big - 1_000.min(big / 2);
         let deep = workload::get(address, whale, move |_| format!("/v1/orders?limit=20&cursor={cursor}"));
         read(format!("GET /v1/orders, {depth} orders deep"), big, deep).await
@@ -742,6 +789,7 @@ impl DatabaseReport {
             database: database.to_owned(),
             orders: Vec::new(),
             contention: None,
+            comparisons: Vec::new(),
             lines: Vec::new(),
             reads: Vec::new(),
             rss_after_mib: None,

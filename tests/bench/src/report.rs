@@ -166,11 +166,42 @@ pub struct ReadRun {
     pub service: Measured,
 }
 
+/// One variant of the service in a [`Comparison`].
+#[derive(Debug, Serialize)]
+pub struct Variant {
+    pub label: String,
+    pub service: Measured,
+    pub server_cpu_us_per_order: Option<f64>,
+    pub database_cpu_us_per_order: Option<f64>,
+}
+
+impl Variant {
+    pub fn new(label: &str, service: Measured, used: Used) -> Self {
+        Self {
+            label: label.to_owned(),
+            service,
+            server_cpu_us_per_order: used.server.and_then(Spent::us_per_order),
+            database_cpu_us_per_order: used.database.and_then(Spent::us_per_order),
+        }
+    }
+}
+
+/// The same orders through variants of the service (a feature on and off), in
+/// alternating slices; the first variant is the one the others are compared with.
+#[derive(Debug, Serialize)]
+pub struct Comparison {
+    pub what: String,
+    pub connections: usize,
+    pub variants: Vec<Variant>,
+}
+
 #[derive(Debug, Serialize)]
 pub struct DatabaseReport {
     pub database: String,
     pub orders: Vec<OrderRun>,
     pub contention: Option<OrderRun>,
+    /// What features cost (metrics on and off, ...).
+    pub comparisons: Vec<Comparison>,
     pub lines: Vec<LinesRun>,
     pub reads: Vec<ReadRun>,
     pub rss_after_mib: Option<f64>,
@@ -256,6 +287,34 @@ impl Report {
                     run.one_statement_ratio,
                 ));
                 let _ = writeln!(s, "| {} |", cells.join(" | "));
+            }
+        }
+        if self.databases.iter().any(|db| !db.comparisons.is_empty()) {
+            s.push_str("\n**What features cost** (the same orders through each variant of the server, on the same database, in alternating slices; ÷ first = orders/s against the first variant's)\n\n");
+            s.push_str("| database | feature | connections | variant | orders/s | p50 ms | p99 ms | non-201 | server CPU µs/order | database CPU µs/order | ÷ first |\n");
+            s.push_str("|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|\n");
+            for db in &self.databases {
+                for comparison in &db.comparisons {
+                    let first = comparison.variants.first().map(|v| v.service.per_s);
+                    for variant in &comparison.variants {
+                        let svc = &variant.service;
+                        let _ = writeln!(
+                            s,
+                            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                            db.database,
+                            comparison.what,
+                            comparison.connections,
+                            variant.label,
+                            f(svc.per_s, 0),
+                            f(svc.p50_ms, 2),
+                            f(svc.p99_ms, 2),
+                            svc.unexpected,
+                            opt(variant.server_cpu_us_per_order, 0),
+                            opt(variant.database_cpu_us_per_order, 0),
+                            opt(first.map(|first| svc.per_s / first), 3)
+                        );
+                    }
+                }
             }
         }
         // --quick measures no growth.
