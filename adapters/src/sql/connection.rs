@@ -2,9 +2,11 @@
 //! directly, which keeps prepared statements for a connection's life), or, behind a
 //! transaction-pooling PgBouncer, one that keeps nothing beyond a transaction
 //! ([`super::bounced`]). Every query of the store goes through [`Db`], so it runs on
-//! either unchanged.
+//! either unchanged, and each is run again if PostgreSQL aborted it to serialize
+//! transactions ([`super::retry`]).
 
 use super::bounced::Bounced;
+use super::retry::again_if_aborted;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, ExecResult, QueryResult, Statement};
 
 #[derive(Clone)]
@@ -33,30 +35,51 @@ impl ConnectionTrait for Db {
     }
 
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
-        match self {
-            Db::Orm(db) => db.execute_raw(stmt).await,
-            Db::Bounced(bounced) => bounced.execute_raw(stmt).await,
-        }
+        again_if_aborted(|| {
+            let stmt = stmt.clone();
+            async move {
+                match self {
+                    Db::Orm(db) => db.execute_raw(stmt).await,
+                    Db::Bounced(bounced) => bounced.execute_raw(stmt).await,
+                }
+            }
+        })
+        .await
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
-        match self {
-            Db::Orm(db) => db.execute_unprepared(sql).await,
-            Db::Bounced(bounced) => bounced.execute_unprepared(sql).await,
-        }
+        again_if_aborted(|| async move {
+            match self {
+                Db::Orm(db) => db.execute_unprepared(sql).await,
+                Db::Bounced(bounced) => bounced.execute_unprepared(sql).await,
+            }
+        })
+        .await
     }
 
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
-        match self {
-            Db::Orm(db) => db.query_one_raw(stmt).await,
-            Db::Bounced(bounced) => bounced.query_one_raw(stmt).await,
-        }
+        again_if_aborted(|| {
+            let stmt = stmt.clone();
+            async move {
+                match self {
+                    Db::Orm(db) => db.query_one_raw(stmt).await,
+                    Db::Bounced(bounced) => bounced.query_one_raw(stmt).await,
+                }
+            }
+        })
+        .await
     }
 
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        match self {
-            Db::Orm(db) => db.query_all_raw(stmt).await,
-            Db::Bounced(bounced) => bounced.query_all_raw(stmt).await,
-        }
+        again_if_aborted(|| {
+            let stmt = stmt.clone();
+            async move {
+                match self {
+                    Db::Orm(db) => db.query_all_raw(stmt).await,
+                    Db::Bounced(bounced) => bounced.query_all_raw(stmt).await,
+                }
+            }
+        })
+        .await
     }
 }

@@ -21,6 +21,7 @@ mod orders;
 mod pgbouncer;
 mod postgres_orders;
 mod products;
+mod retry;
 mod sqlite_orders;
 mod sqlite_statements;
 mod sqlite_writer;
