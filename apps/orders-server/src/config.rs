@@ -27,6 +27,10 @@ pub struct Config {
     #[arg(long, env = "ORDERS_DATABASE_URL", default_value = "sqlite://orders.db?mode=rwc")]
     pub database_url: String,
 
+    /// Database replica that serves catalogue reads (GET /v1/products and /v1/products/{id}), which may lag behind the database; every other read and every write uses --database-url.
+    #[arg(long, env = "ORDERS_REPLICA_DATABASE_URL")]
+    pub replica_database_url: Option<String>,
+
     /// Address and port to listen on (port 0 picks a free port).
     #[arg(long, env = "ORDERS_BIND", default_value = "127.0.0.1:8080")]
     pub bind: SocketAddr,

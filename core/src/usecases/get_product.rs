@@ -1,4 +1,5 @@
-//! Reading one product, by id or by sku: anyone may.
+//! Reading one product, by id (from the catalogue, which may be a replica) or by sku
+//! (from the store itself): anyone may.
 
 use super::Service;
 use crate::domain::{Product, ProductId, Sku};
@@ -14,7 +15,7 @@ pub enum GetProductError {
 
 impl Service {
     pub async fn get_product(&self, id: ProductId) -> Result<Product, GetProductError> {
-        self.ports.products.by_id(id).await?.ok_or(GetProductError::NotFound)
+        self.ports.catalogue.by_id(id).await?.ok_or(GetProductError::NotFound)
     }
 
     pub async fn product_by_sku(&self, sku: &Sku) -> Result<Product, GetProductError> {

@@ -9,4 +9,5 @@ mod observability;
 mod outage;
 mod overload;
 mod protocol;
+mod read_routing;
 mod two_servers;
