@@ -312,6 +312,27 @@ create_database() {
 
 # --- HAProxy ----------------------------------------------------------------------------
 
+# An HAProxy section named $1 on port $2 forwarding to the nodes whose Patroni answers
+# 200 to OPTIONS $3. A node is checked every second, every 250 ms while its state
+# changes, every 500 ms while down; two failed checks take it out and close its sessions
+# at once, one good check puts it in.
+postgres_proxy() {
+  local i
+  cat << CFG
+listen $1
+    mode tcp
+    bind 127.0.0.1:$2
+    timeout client 30m
+    timeout server 30m
+    option httpchk OPTIONS $3
+    http-check expect status 200
+    default-server inter 1s fastinter 250ms downinter 500ms fall 2 rise 1 on-marked-down shutdown-sessions
+CFG
+  for i in "${!NODES[@]}"; do
+    echo "    server ${NODES[$i]} 127.0.0.1:${PG_PORTS[$i]} maxconn 90 check port ${API_PORTS[$i]}"
+  done
+}
+
 write_haproxy_config() {
   local i cfg=$CLUSTER_DIR/haproxy/haproxy.cfg
   mkdir -p "$CLUSTER_DIR/haproxy"
@@ -326,37 +347,15 @@ defaults
     timeout connect 1s
     timeout check 1s
 
-# Writes (and reads that must see them): the Patroni leader, and nothing else. A node is
-# checked every second, every 250 ms while its state changes, every 500 ms while down;
-# two failed checks take it out and close its sessions at once, one good check puts it in.
-listen primary
-    mode tcp
-    bind 127.0.0.1:$PRIMARY_PORT
-    timeout client 30m
-    timeout server 30m
-    option httpchk OPTIONS /primary
-    http-check expect status 200
-    default-server inter 1s fastinter 250ms downinter 500ms fall 2 rise 1 on-marked-down shutdown-sessions
+# Writes (and reads that must see them): the Patroni leader, and nothing else.
 CFG
-    for i in "${!NODES[@]}"; do
-      echo "    server ${NODES[$i]} 127.0.0.1:${PG_PORTS[$i]} maxconn 90 check port ${API_PORTS[$i]}"
-    done
+    postgres_proxy primary "$PRIMARY_PORT" /primary
     cat << CFG
 
-# Catalogue reads: the streaming replicas, round robin; the leader only while no replica is up.
-listen replicas
-    mode tcp
-    bind 127.0.0.1:$REPLICA_PORT
-    balance roundrobin
-    timeout client 30m
-    timeout server 30m
-    option httpchk OPTIONS /replica
-    http-check expect status 200
-    default-server inter 1s fastinter 250ms downinter 500ms fall 2 rise 1 on-marked-down shutdown-sessions
+# Catalogue reads: the streaming replicas, round robin (HAProxy's default); the leader
+# only while no replica is up.
 CFG
-    for i in "${!NODES[@]}"; do
-      echo "    server ${NODES[$i]} 127.0.0.1:${PG_PORTS[$i]} maxconn 90 check port ${API_PORTS[$i]}"
-    done
+    postgres_proxy replicas "$REPLICA_PORT" /replica
     for i in "${!NODES[@]}"; do
       echo "    server ${NODES[$i]}-as-primary 127.0.0.1:${PG_PORTS[$i]} backup track primary/${NODES[$i]}"
     done

@@ -1,6 +1,7 @@
 //! `deploy/local-cluster.sh` driven from a test: etcd, three Patroni-managed PostgreSQL
 //! nodes, HAProxy and two `orders-server` processes in a temporary directory of the
-//! test's own, brought down (nothing left running) when the value is dropped.
+//! test's own, brought down (nothing left running) when the value is dropped. With
+//! `ORDERS_KEEP_CLUSTER_LOGS=1` the directory, logs included, is kept and named.
 
 use crate::binaries;
 use std::collections::HashMap;
@@ -10,7 +11,8 @@ use tempfile::TempDir;
 
 /// A running local cluster.
 pub struct Cluster {
-    dir: TempDir,
+    /// `None` once dropped.
+    dir: Option<TempDir>,
     bin_dir: PathBuf,
     /// What `up` printed: `ORDERS_URL`, `PRIMARY_URL`, `REPLICA_URL`, `CLUSTER_DIR`.
     urls: HashMap<String, String>,
@@ -24,7 +26,7 @@ impl Cluster {
         binaries::path("ordersctl");
         let bin_dir = server.parent().expect("binaries live in a directory").to_path_buf();
         let dir = tempfile::Builder::new().prefix("orders-cluster-").tempdir().expect("a temporary directory");
-        let mut cluster = Self { dir, bin_dir, urls: HashMap::new() };
+        let mut cluster = Self { dir: Some(dir), bin_dir, urls: HashMap::new() };
         cluster.urls = cluster.run("up");
         for name in ["ORDERS_URL", "PRIMARY_URL", "REPLICA_URL"] {
             assert!(cluster.urls.contains_key(name), "`up` printed no {name}=: {:?}", cluster.urls);
@@ -46,8 +48,8 @@ impl Cluster {
         &self.urls["PRIMARY_URL"]
     }
 
-    pub fn dir(&self) -> &Path {
-        self.dir.path()
+    fn dir(&self) -> &Path {
+        self.dir.as_ref().expect("the cluster is up").path()
     }
 
     /// `kill-primary`: the node killed, and when (Unix time in milliseconds).
@@ -85,7 +87,7 @@ impl Cluster {
         command
             .arg(script)
             .arg(subcommand)
-            .env("CLUSTER_DIR", self.dir.path())
+            .env("CLUSTER_DIR", self.dir())
             .env("BIN_DIR", &self.bin_dir)
             .env("READ_ROUTING", "1");
         command
@@ -115,6 +117,11 @@ impl Drop for Cluster {
             Ok(output) if output.status.success() => {}
             Ok(output) => eprintln!("local-cluster.sh down failed: {}", String::from_utf8_lossy(&output.stderr)),
             Err(error) => eprintln!("cannot run local-cluster.sh down: {error}"),
+        }
+        if std::env::var("ORDERS_KEEP_CLUSTER_LOGS").is_ok_and(|keep| keep == "1")
+            && let Some(dir) = self.dir.take()
+        {
+            eprintln!("the cluster's directory is kept: {}", dir.keep().display());
         }
     }
 }

@@ -23,6 +23,34 @@ impl Db {
             Db::Bounced(bounced) => bounced.ping().await,
         }
     }
+
+    async fn execute_once(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        match self {
+            Db::Orm(db) => db.execute_raw(stmt).await,
+            Db::Bounced(bounced) => bounced.execute_raw(stmt).await,
+        }
+    }
+
+    async fn execute_unprepared_once(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        match self {
+            Db::Orm(db) => db.execute_unprepared(sql).await,
+            Db::Bounced(bounced) => bounced.execute_unprepared(sql).await,
+        }
+    }
+
+    async fn query_one_once(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        match self {
+            Db::Orm(db) => db.query_one_raw(stmt).await,
+            Db::Bounced(bounced) => bounced.query_one_raw(stmt).await,
+        }
+    }
+
+    async fn query_all_once(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        match self {
+            Db::Orm(db) => db.query_all_raw(stmt).await,
+            Db::Bounced(bounced) => bounced.query_all_raw(stmt).await,
+        }
+    }
 }
 
 #[async_trait::async_trait]
@@ -35,51 +63,18 @@ impl ConnectionTrait for Db {
     }
 
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
-        again_if_aborted(|| {
-            let stmt = stmt.clone();
-            async move {
-                match self {
-                    Db::Orm(db) => db.execute_raw(stmt).await,
-                    Db::Bounced(bounced) => bounced.execute_raw(stmt).await,
-                }
-            }
-        })
-        .await
+        again_if_aborted(|| self.execute_once(stmt.clone())).await
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
-        again_if_aborted(|| async move {
-            match self {
-                Db::Orm(db) => db.execute_unprepared(sql).await,
-                Db::Bounced(bounced) => bounced.execute_unprepared(sql).await,
-            }
-        })
-        .await
+        again_if_aborted(|| self.execute_unprepared_once(sql)).await
     }
 
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
-        again_if_aborted(|| {
-            let stmt = stmt.clone();
-            async move {
-                match self {
-                    Db::Orm(db) => db.query_one_raw(stmt).await,
-                    Db::Bounced(bounced) => bounced.query_one_raw(stmt).await,
-                }
-            }
-        })
-        .await
+        again_if_aborted(|| self.query_one_once(stmt.clone())).await
     }
 
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        again_if_aborted(|| {
-            let stmt = stmt.clone();
-            async move {
-                match self {
-                    Db::Orm(db) => db.query_all_raw(stmt).await,
-                    Db::Bounced(bounced) => bounced.query_all_raw(stmt).await,
-                }
-            }
-        })
-        .await
+        again_if_aborted(|| self.query_all_once(stmt.clone())).await
     }
 }

@@ -59,7 +59,8 @@ mod tests {
             let ceiling = FIRST_PAUSE.saturating_mul(1 << (attempt - 1)).min(LONGEST_PAUSE);
             assert!((0..100).map(|_| pause(attempt)).all(|pause| pause <= ceiling), "attempt {attempt}");
         }
-        let total: Duration = (1..ATTEMPTS).map(|attempt| FIRST_PAUSE.saturating_mul(1 << (attempt - 1)).min(LONGEST_PAUSE)).sum();
+        let total: Duration =
+            (1..ATTEMPTS).map(|attempt| FIRST_PAUSE.saturating_mul(1 << (attempt - 1)).min(LONGEST_PAUSE)).sum();
         assert!(total < Duration::from_secs(1), "a transaction gives up within a second of pauses: {total:?}");
     }
 }

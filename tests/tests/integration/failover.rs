@@ -29,7 +29,10 @@ const RETRY_PAUSE: Duration = Duration::from_millis(100);
 /// Longest a failover may take before the test gives up on it.
 const RECOVERY_LIMIT: Duration = Duration::from_secs(90);
 
-#[cfg_attr(not(patroni_cluster), ignore = "needs patroni, etcd and haproxy (Debian's packages patroni, etcd-server, haproxy)")]
+#[cfg_attr(
+    not(patroni_cluster),
+    ignore = "needs patroni, etcd and haproxy (Debian's packages patroni, etcd-server, haproxy)"
+)]
 #[cfg_attr(patroni_cluster, ignore = "runs a Patroni cluster for about four minutes; .ci/run runs it with --ignored")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn three_failovers_and_a_switchover_under_load_lose_no_acknowledged_order() {
@@ -71,7 +74,16 @@ fn seed_products(cluster: &Cluster) -> Vec<String> {
             let sku = format!("HA-{n}");
             let stock = STOCK.to_string();
             let printed = cluster.ordersctl(&[
-                "products", "create", "--sku", &sku, "--name", &sku, "--price-cents", "199", "--stock", &stock,
+                "products",
+                "create",
+                "--sku",
+                &sku,
+                "--name",
+                &sku,
+                "--price-cents",
+                "199",
+                "--stock",
+                &stock,
             ]);
             let product: Value = serde_json::from_str(&printed).expect("ordersctl --json prints the product");
             product["id"].as_str().expect("an id").to_owned()
@@ -88,7 +100,8 @@ async fn customers(http: &reqwest::Client, base: &str) -> Vec<String> {
         let signed_up = http.post(format!("{base}/v1/users")).json(&body).send().await.unwrap();
         assert_eq!(signed_up.status(), 201, "{}", signed_up.text().await.unwrap());
         let form = [("username", email.as_str()), ("password", "a long password")];
-        let token: Value = http.post(format!("{base}/v1/auth/token")).form(&form).send().await.unwrap().json().await.unwrap();
+        let token: Value =
+            http.post(format!("{base}/v1/auth/token")).form(&form).send().await.unwrap().json().await.unwrap();
         tokens.push(token["access_token"].as_str().expect("a token").to_owned());
     }
     tokens
@@ -162,7 +175,7 @@ impl Load {
                             }
                             tokio::time::sleep(RETRY_PAUSE).await;
                         }
-                        if n % 10 == 0 {
+                        if n.is_multiple_of(10) {
                             let product = &products[n % products.len()];
                             let read = http.get(format!("{base}/v1/products/{product}")).send().await;
                             let status = read.map(|r| r.status().as_u16()).unwrap_or(0);
@@ -201,7 +214,7 @@ fn some_lines(products: &[String], n: usize) -> Vec<(String, i64)> {
     let first = n % products.len();
     let quantity = |n: usize| (n % 3) as i64 + 1;
     let mut lines = vec![(products[first].clone(), quantity(n))];
-    if n % 2 == 0 {
+    if n.is_multiple_of(2) {
         lines.push((products[(first + 1) % products.len()].clone(), quantity(n / 2)));
     }
     lines
@@ -215,7 +228,8 @@ async fn place(
     key: &str,
     lines: &[(String, i64)],
 ) -> Answer {
-    let items: Vec<Value> = lines.iter().map(|(id, quantity)| json!({"product_id": id, "quantity": quantity})).collect();
+    let items: Vec<Value> =
+        lines.iter().map(|(id, quantity)| json!({"product_id": id, "quantity": quantity})).collect();
     let sent_ms = unix_ms();
     let sent = http
         .post(format!("{base}/v1/orders"))
@@ -259,6 +273,8 @@ struct Row {
     other_retried: usize,
     /// The slowest answer, in seconds.
     slowest: f64,
+    /// `(second after the event, 503s answered in it)`, for the seconds that had any.
+    timeline: Vec<(u64, usize)>,
 }
 
 impl Report {
@@ -268,7 +284,8 @@ impl Report {
             .enumerate()
             .map(|(i, event)| {
                 let until = events.get(i + 1).map_or(u64::MAX, |next| next.at);
-                let within: Vec<_> = answers.iter().filter(|a| a.answered_ms >= event.at && a.answered_ms < until).collect();
+                let within: Vec<_> =
+                    answers.iter().filter(|a| a.answered_ms >= event.at && a.answered_ms < until).collect();
                 let seconds = |ms: u64| ms as f64 / 1000.0;
                 let first_201 = within
                     .iter()
@@ -277,6 +294,10 @@ impl Report {
                     .min()
                     .map(seconds);
                 let unavailable: Vec<_> = within.iter().filter(|a| a.status == 503).map(|a| a.answered_ms).collect();
+                let mut timeline = std::collections::BTreeMap::new();
+                for at in &unavailable {
+                    *timeline.entry((at - event.at) / 1000).or_insert(0) += 1;
+                }
                 let span = match (unavailable.iter().min(), unavailable.iter().max()) {
                     (Some(first), Some(last)) => seconds(last - first),
                     _ => 0.0,
@@ -288,6 +309,7 @@ impl Report {
                     unavailable_span: span,
                     other_retried: within.iter().filter(|a| a.is_retried() && a.status != 503).count(),
                     slowest: within.iter().map(|a| seconds(a.answered_ms - a.sent_ms)).fold(0.0, f64::max),
+                    timeline: timeline.into_iter().collect(),
                 }
             })
             .collect();
@@ -308,6 +330,10 @@ impl std::fmt::Display for Report {
                 row.name, row.unavailable, row.unavailable_span, row.other_retried, row.slowest
             )?;
         }
+        for row in &self.rows {
+            let seconds: Vec<_> = row.timeline.iter().map(|(second, count)| format!("{second}s:{count}")).collect();
+            writeln!(f, "503s by second after {}: {}", row.name, seconds.join(" "))?;
+        }
         Ok(())
     }
 }
@@ -325,14 +351,21 @@ async fn check_on_the_leader(leader: &DatabaseConnection, answers: &[Answer], pr
     let keys: HashSet<(usize, &str)> = answers.iter().map(|a| (a.client, a.key.as_str())).collect();
     assert_eq!(acknowledged.len(), keys.len(), "every key got one order, acknowledged once or replayed");
 
-    let rows = query(leader, "SELECT order_id::text, product_id::text, quantity::int8 FROM order_lines ORDER BY order_id, line_no").await;
+    let rows = query(
+        leader,
+        "SELECT order_id::text, product_id::text, quantity::int8 FROM order_lines ORDER BY order_id, line_no",
+    )
+    .await;
     let mut stored: HashMap<String, Vec<(String, i64)>> = HashMap::new();
     for row in &rows {
         let order: String = row.try_get_by_index(0).unwrap();
         stored.entry(order).or_default().push((row.try_get_by_index(1).unwrap(), row.try_get_by_index(2).unwrap()));
     }
-    let orders: HashSet<String> =
-        query(leader, "SELECT id::text FROM orders WHERE status = 'placed'").await.iter().map(|r| r.try_get_by_index(0).unwrap()).collect();
+    let orders: HashSet<String> = query(leader, "SELECT id::text FROM orders WHERE status = 'placed'")
+        .await
+        .iter()
+        .map(|r| r.try_get_by_index(0).unwrap())
+        .collect();
     for (id, answer) in &acknowledged {
         assert!(orders.contains(*id), "acknowledged order {id} (key {}) is on the leader", answer.key);
         assert_eq!(stored.get(*id), Some(&answer.lines), "order {id} has the lines asked for");

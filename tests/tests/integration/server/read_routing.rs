@@ -3,15 +3,16 @@
 //! databases that hold different products, so that each answer tells where it came from.
 
 use orders_adapters::{Store, StoreOptions};
+use orders_core::usecases::{Actor, NewProduct};
 use orders_tests::server::{ServerOptions, TestServer};
 use orders_tests::stores::{PostgresDatabase, service_on};
-use orders_core::usecases::{Actor, NewProduct};
 use serde_json::json;
 
 #[cfg_attr(not(postgres_server), ignore = "needs a PostgreSQL server: set ORDERS_TEST_POSTGRES_URL")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn catalogue_reads_come_from_the_replica_and_nothing_else_does() {
-    let (primary, replica) = (PostgresDatabase::on_the_test_server().await, PostgresDatabase::on_the_test_server().await);
+    let (primary, replica) =
+        (PostgresDatabase::on_the_test_server().await, PostgresDatabase::on_the_test_server().await);
     let copy = Store::open(&replica.url, &StoreOptions::default()).await.unwrap();
     copy.migrate().await.unwrap();
     let only_on_the_replica = service_on(&copy)
