@@ -2,53 +2,75 @@
 //! directly, which keeps prepared statements for a connection's life), or, behind a
 //! transaction-pooling PgBouncer, one that keeps nothing beyond a transaction
 //! ([`super::bounced`]). Every query of the store goes through [`Db`], so it runs on
-//! either unchanged, and each is run again if PostgreSQL aborted it to serialize
-//! transactions ([`super::retry`]).
+//! either unchanged, and each is run again when it certainly did nothing: PostgreSQL
+//! aborted it to serialize transactions, or no connection could be made for it
+//! ([`super::retry`]).
 
 use super::bounced::Bounced;
-use super::retry::again_if_aborted;
+use super::retry::again_if_nothing_done;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, ExecResult, QueryResult, Statement};
+use std::time::Duration;
 
+/// The store's connections, and how long a statement may wait for one to be made.
 #[derive(Clone)]
-pub(crate) enum Db {
+pub(crate) struct Db {
+    link: Link,
+    connect_wait: Duration,
+}
+
+/// Where the statements go.
+#[derive(Clone)]
+pub(crate) enum Link {
     Orm(DatabaseConnection),
     Bounced(Bounced),
 }
 
 impl Db {
+    /// Statements on `link`, each waiting at most `connect_wait` for a connection that
+    /// cannot be made now (the pool's acquire timeout: a database that refuses or drops
+    /// connections, as one behind a proxy does while it fails over, counts like one with
+    /// no free connection).
+    pub(crate) fn new(link: Link, connect_wait: Duration) -> Self {
+        Self { link, connect_wait }
+    }
+
+    pub(crate) fn link(&self) -> &Link {
+        &self.link
+    }
+
     /// Whether the database answers now.
     pub(crate) async fn ping(&self) -> Result<(), DbErr> {
-        match self {
-            Db::Orm(db) => db.ping().await,
-            Db::Bounced(bounced) => bounced.ping().await,
+        match &self.link {
+            Link::Orm(db) => db.ping().await,
+            Link::Bounced(bounced) => bounced.ping().await,
         }
     }
 
     async fn execute_once(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
-        match self {
-            Db::Orm(db) => db.execute_raw(stmt).await,
-            Db::Bounced(bounced) => bounced.execute_raw(stmt).await,
+        match &self.link {
+            Link::Orm(db) => db.execute_raw(stmt).await,
+            Link::Bounced(bounced) => bounced.execute_raw(stmt).await,
         }
     }
 
     async fn execute_unprepared_once(&self, sql: &str) -> Result<ExecResult, DbErr> {
-        match self {
-            Db::Orm(db) => db.execute_unprepared(sql).await,
-            Db::Bounced(bounced) => bounced.execute_unprepared(sql).await,
+        match &self.link {
+            Link::Orm(db) => db.execute_unprepared(sql).await,
+            Link::Bounced(bounced) => bounced.execute_unprepared(sql).await,
         }
     }
 
     async fn query_one_once(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
-        match self {
-            Db::Orm(db) => db.query_one_raw(stmt).await,
-            Db::Bounced(bounced) => bounced.query_one_raw(stmt).await,
+        match &self.link {
+            Link::Orm(db) => db.query_one_raw(stmt).await,
+            Link::Bounced(bounced) => bounced.query_one_raw(stmt).await,
         }
     }
 
     async fn query_all_once(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        match self {
-            Db::Orm(db) => db.query_all_raw(stmt).await,
-            Db::Bounced(bounced) => bounced.query_all_raw(stmt).await,
+        match &self.link {
+            Link::Orm(db) => db.query_all_raw(stmt).await,
+            Link::Bounced(bounced) => bounced.query_all_raw(stmt).await,
         }
     }
 }
@@ -56,25 +78,25 @@ impl Db {
 #[async_trait::async_trait]
 impl ConnectionTrait for Db {
     fn get_database_backend(&self) -> DbBackend {
-        match self {
-            Db::Orm(db) => db.get_database_backend(),
-            Db::Bounced(bounced) => bounced.get_database_backend(),
+        match &self.link {
+            Link::Orm(db) => db.get_database_backend(),
+            Link::Bounced(bounced) => bounced.get_database_backend(),
         }
     }
 
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
-        again_if_aborted(|| self.execute_once(stmt.clone())).await
+        again_if_nothing_done(self.connect_wait, || self.execute_once(stmt.clone())).await
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
-        again_if_aborted(|| self.execute_unprepared_once(sql)).await
+        again_if_nothing_done(self.connect_wait, || self.execute_unprepared_once(sql)).await
     }
 
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
-        again_if_aborted(|| self.query_one_once(stmt.clone())).await
+        again_if_nothing_done(self.connect_wait, || self.query_one_once(stmt.clone())).await
     }
 
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        again_if_aborted(|| self.query_all_once(stmt.clone())).await
+        again_if_nothing_done(self.connect_wait, || self.query_all_once(stmt.clone())).await
     }
 }

@@ -32,7 +32,7 @@ pub use orders::KEY_WAIT;
 pub use postgres_orders::STATEMENTS as POSTGRES_ORDER_STATEMENTS;
 
 use crate::store_options::StoreOptions;
-use connection::Db;
+use connection::{Db, Link};
 use errors::{db_error, sqlx_error};
 use orders_core::ports::BackendError;
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
@@ -82,11 +82,12 @@ impl SqlStore {
             options.max_connections.unwrap_or(if sqlite { SQLITE_READERS } else { POSTGRES_CONNECTIONS });
         let (url, behind_pgbouncer) = pgbouncer::strip(url).map_err(BackendError::failed)?;
         let url = url.as_str();
-        let db = if behind_pgbouncer {
-            Db::Bounced(pgbouncer::connect(url, options, max_connections).await?)
+        let link = if behind_pgbouncer {
+            Link::Bounced(pgbouncer::connect(url, options, max_connections).await?)
         } else {
-            Db::Orm(Database::connect(connect_options(url, options, max_connections)).await.map_err(db_error)?)
+            Link::Orm(Database::connect(connect_options(url, options, max_connections)).await.map_err(db_error)?)
         };
+        let db = Db::new(link, options.acquire_timeout);
         let sqlite_writer = if sqlite {
             let file = SqliteConnectOptions::from_str(url).map_err(sqlx_error)?.get_filename().to_owned();
             Some(SqliteWriter::start(&file, options.acquire_timeout)?)
@@ -98,9 +99,9 @@ impl SqlStore {
 
     /// The pool's occupancy now (on SQLite, the readers' pool; the writer is one more).
     pub fn pool_usage(&self) -> crate::store::PoolUsage {
-        let (open, idle) = match &self.db {
-            Db::Bounced(bounced) => bounced.pool_size(),
-            Db::Orm(db) => match db.get_database_backend() {
+        let (open, idle) = match self.db.link() {
+            Link::Bounced(bounced) => bounced.pool_size(),
+            Link::Orm(db) => match db.get_database_backend() {
                 sea_orm::DatabaseBackend::Sqlite => {
                     let pool = db.get_sqlite_connection_pool();
                     (pool.size(), pool.num_idle())
@@ -119,9 +120,9 @@ impl SqlStore {
     /// leaves no prepared statement behind.
     pub async fn migrate(&self) -> Result<(), BackendError> {
         let _turn = self.write_turn().await?;
-        match &self.db {
-            Db::Orm(db) => migrate_on(db, false).await,
-            Db::Bounced(bounced) => {
+        match self.db.link() {
+            Link::Orm(db) => migrate_on(db, false).await,
+            Link::Bounced(bounced) => {
                 let db = pgbouncer::one_connection(bounced).await?;
                 let migrated = migrate_on(&db, true).await;
                 let _ = db.close().await;

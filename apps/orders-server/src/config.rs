@@ -68,7 +68,7 @@ pub struct Config {
     #[arg(long, env = "ORDERS_MAX_CONNECTIONS", value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub max_connections: Option<u32>,
 
-    /// Longest wait for a free database connection (on SQLite, also for the writer's turn) before a request fails with 503, in milliseconds.
+    /// Longest wait for a free database connection, or for a new one to be made (on SQLite, also for the writer's turn) before a request fails with 503, in milliseconds.
     #[arg(long, env = "ORDERS_POOL_TIMEOUT_MS", default_value_t = 3000,
           value_parser = clap::value_parser!(u64).range(1..=600_000))]
     pub pool_timeout_ms: u64,
