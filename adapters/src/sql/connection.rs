@@ -7,15 +7,17 @@
 //! ([`super::retry`]).
 
 use super::bounced::Bounced;
-use super::retry::again_if_nothing_done;
+use super::retry::{RetryTurn, again_if_nothing_done};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, ExecResult, QueryResult, Statement};
 use std::time::Duration;
 
-/// The store's connections, and how long a statement may wait for one to be made.
+/// The store's connections, how long a statement may wait for one to be made, and the
+/// turn of the statements that run again after an abort.
 #[derive(Clone)]
 pub(crate) struct Db {
     link: Link,
     connect_wait: Duration,
+    retry_turn: RetryTurn,
 }
 
 /// Where the statements go.
@@ -31,7 +33,7 @@ impl Db {
     /// connections, as one behind a proxy does while it fails over, counts like one with
     /// no free connection).
     pub(crate) fn new(link: Link, connect_wait: Duration) -> Self {
-        Self { link, connect_wait }
+        Self { link, connect_wait, retry_turn: RetryTurn::default() }
     }
 
     pub(crate) fn link(&self) -> &Link {
@@ -85,18 +87,18 @@ impl ConnectionTrait for Db {
     }
 
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
-        again_if_nothing_done(self.connect_wait, || self.execute_once(stmt.clone())).await
+        again_if_nothing_done(&self.retry_turn, self.connect_wait, || self.execute_once(stmt.clone())).await
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
-        again_if_nothing_done(self.connect_wait, || self.execute_unprepared_once(sql)).await
+        again_if_nothing_done(&self.retry_turn, self.connect_wait, || self.execute_unprepared_once(sql)).await
     }
 
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
-        again_if_nothing_done(self.connect_wait, || self.query_one_once(stmt.clone())).await
+        again_if_nothing_done(&self.retry_turn, self.connect_wait, || self.query_one_once(stmt.clone())).await
     }
 
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        again_if_nothing_done(self.connect_wait, || self.query_all_once(stmt.clone())).await
+        again_if_nothing_done(&self.retry_turn, self.connect_wait, || self.query_all_once(stmt.clone())).await
     }
 }

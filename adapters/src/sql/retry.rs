@@ -3,10 +3,14 @@
 //!
 //! - PostgreSQL aborted its transaction to keep transactions serializable (SQLSTATE
 //!   40001) or to break a deadlock (40P01). With `default_transaction_isolation =
-//!   serializable`, orders racing for one product meet 40001 all the time. It runs at
-//!   most [`ATTEMPTS`] times, waiting a random part of an exponentially growing pause
-//!   between tries ("full jitter"), so that the transactions that collided do not
-//!   collide again.
+//!   serializable`, orders racing for one product meet 40001 all the time: every
+//!   transaction that waited for a row another one changed is aborted when that one
+//!   commits, so with many racing, any one of them may lose again and again. So a
+//!   transaction that was aborted runs again only in its store's [`RetryTurn`], one at a
+//!   time, keeping the turn until it is done: it then races only transactions on their
+//!   first try, each of which, if aborted, queues for the turn too. It runs at most
+//!   [`ATTEMPTS`] times, waiting a random part of an exponentially growing pause between
+//!   tries ("full jitter").
 //! - No connection could be made for it (SeaORM's `DbErr::Conn`: the pool could not
 //!   connect, so nothing was sent). sqlx itself tries again only while connections are
 //!   refused; a proxy in front of a database that fails over accepts them and closes
@@ -23,7 +27,13 @@
 use super::errors::is_aborted_to_serialize;
 use rand::Rng;
 use sea_orm::DbErr;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+/// The turn that transactions run again after an abort take, one at a time, in the
+/// order they asked for it. Clones share it.
+#[derive(Clone, Default)]
+pub(crate) struct RetryTurn(Arc<tokio::sync::Mutex<()>>);
 
 /// Most times one transaction runs before its abort is reported.
 pub(crate) const ATTEMPTS: u32 = 12;
@@ -35,9 +45,10 @@ const LONGEST_PAUSE: Duration = Duration::from_millis(100);
 const CONNECT_PAUSE: Duration = Duration::from_millis(100);
 
 /// `run`'s answer, running it again while PostgreSQL aborts it with 40001 or 40P01 (at
-/// most [`ATTEMPTS`] times in all) or no connection can be made for it (until
-/// `connect_wait` has passed); then its last error.
+/// most [`ATTEMPTS`] times in all, in `turn` from the first abort on) or no connection
+/// can be made for it (until `connect_wait` has passed); then its last error.
 pub(crate) async fn again_if_nothing_done<T, Run>(
+    turn: &RetryTurn,
     connect_wait: Duration,
     mut run: impl FnMut() -> Run,
 ) -> Result<T, DbErr>
@@ -46,11 +57,15 @@ where
 {
     let started = Instant::now();
     let mut aborts = 0;
+    let mut my_turn = None;
     loop {
         let pause = match run().await {
             Err(error) if aborts + 1 < ATTEMPTS && is_aborted_to_serialize(&error) => {
                 aborts += 1;
                 tracing::debug!(aborts, %error, "transaction aborted to serialize; running it again");
+                if my_turn.is_none() {
+                    my_turn = Some(turn.0.lock().await);
+                }
                 pause_after_abort(aborts)
             }
             Err(DbErr::Conn(error)) if started.elapsed() + CONNECT_PAUSE < connect_wait => {
@@ -94,7 +109,7 @@ mod tests {
         let tries = AtomicU32::new(0);
         let started = Instant::now();
         let wait = Duration::from_millis(600);
-        let answer: Result<(), DbErr> = again_if_nothing_done(wait, || async {
+        let answer: Result<(), DbErr> = again_if_nothing_done(&RetryTurn::default(), wait, || async {
             tries.fetch_add(1, Ordering::Relaxed);
             Err(DbErr::Conn(RuntimeErr::Internal("refused".to_owned())))
         })
@@ -108,11 +123,12 @@ mod tests {
     #[tokio::test]
     async fn other_failures_are_answered_at_once() {
         let tries = AtomicU32::new(0);
-        let answer: Result<(), DbErr> = again_if_nothing_done(Duration::from_secs(3), || async {
-            tries.fetch_add(1, Ordering::Relaxed);
-            Err(DbErr::Exec(RuntimeErr::Internal("connection lost while the statement ran".to_owned())))
-        })
-        .await;
+        let answer: Result<(), DbErr> =
+            again_if_nothing_done(&RetryTurn::default(), Duration::from_secs(3), || async {
+                tries.fetch_add(1, Ordering::Relaxed);
+                Err(DbErr::Exec(RuntimeErr::Internal("connection lost while the statement ran".to_owned())))
+            })
+            .await;
         assert!(matches!(answer, Err(DbErr::Exec(_))));
         assert_eq!(tries.load(Ordering::Relaxed), 1, "an outcome that may have happened is never retried");
     }
