@@ -275,6 +275,9 @@ struct Row {
     /// 503 answers, and the seconds from the first to the last of them.
     unavailable: usize,
     unavailable_span: f64,
+    /// The longest time between two 201s answered from the event to the next, in
+    /// seconds: how long no order was placed.
+    longest_gap: f64,
     /// Other answers that were retried: connection errors, 502/504 from HAProxy, 409 in use.
     other_retried: usize,
     /// The slowest answer, in seconds.
@@ -300,6 +303,14 @@ impl Report {
                     .min()
                     .map(seconds);
                 let unavailable: Vec<_> = within.iter().filter(|a| a.status == 503).map(|a| a.answered_ms).collect();
+                let mut placed: Vec<_> = answers
+                    .iter()
+                    .filter(|a| a.status == 201 && a.answered_ms < until)
+                    .map(|a| a.answered_ms)
+                    .collect();
+                placed.sort_unstable();
+                let from = placed.iter().rposition(|at| *at < event.at).unwrap_or(0);
+                let longest_gap = placed[from..].windows(2).map(|pair| pair[1] - pair[0]).max().map_or(0.0, seconds);
                 let mut timeline = std::collections::BTreeMap::new();
                 for at in &unavailable {
                     *timeline.entry((at - event.at) / 1000).or_insert(0) += 1;
@@ -313,6 +324,7 @@ impl Report {
                     first_201,
                     unavailable: unavailable.len(),
                     unavailable_span: span,
+                    longest_gap,
                     other_retried: within.iter().filter(|a| a.is_retried() && a.status != 503).count(),
                     slowest: within.iter().map(|a| seconds(a.answered_ms - a.sent_ms)).fold(0.0, f64::max),
                     timeline: timeline.into_iter().collect(),
@@ -326,14 +338,17 @@ impl Report {
 impl std::fmt::Display for Report {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         writeln!(f, "{} answers, {} orders acknowledged (201)", self.answers, self.acknowledged)?;
-        writeln!(f, "| event | first 201 after (s) | 503s | 503s span (s) | other retried | slowest answer (s) |")?;
-        writeln!(f, "|---|---|---|---|---|---|")?;
+        writeln!(
+            f,
+            "| event | first 201 after (s) | no 201 for (s) | 503s | 503s span (s) | other retried | slowest answer (s) |"
+        )?;
+        writeln!(f, "|---|---|---|---|---|---|---|")?;
         for row in &self.rows {
             let first = row.first_201.map_or("none".to_owned(), |s| format!("{s:.1}"));
             writeln!(
                 f,
-                "| {} | {first} | {} | {:.1} | {} | {:.1} |",
-                row.name, row.unavailable, row.unavailable_span, row.other_retried, row.slowest
+                "| {} | {first} | {:.1} | {} | {:.1} | {} | {:.1} |",
+                row.name, row.longest_gap, row.unavailable, row.unavailable_span, row.other_retried, row.slowest
             )?;
         }
         for row in &self.rows {
