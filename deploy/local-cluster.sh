@@ -11,8 +11,8 @@
 #
 #   up            starts whatever is not running (all of it, the first time; a node that
 #                 kill-primary took down, after), waits until the service answers through
-#                 HAProxy, and prints ORDERS_URL=, PRIMARY_URL=, REPLICA_URL= and
-#                 CLUSTER_DIR= lines for other scripts
+#                 HAProxy, and prints ORDERS_URL=, PRIMARY_URL=, REPLICA_URL=,
+#                 CLUSTER_DIR= and SERVER_URLS= (each server, not through HAProxy) lines
 #   down          stops everything it started; nothing is left running
 #   status        the Patroni members, HAProxy's view of each server, the servers' /ready
 #   kill-primary  what losing the leader's machine does: SIGKILL to the leader's Patroni and
@@ -451,6 +451,7 @@ up() {
   echo "ORDERS_URL=http://127.0.0.1:$ORDERS_PORT"
   echo "PRIMARY_URL=$(primary_url)"
   echo "REPLICA_URL=$(replica_url)"
+  echo "SERVER_URLS=http://127.0.0.1:${SERVER_PORTS[0]},http://127.0.0.1:${SERVER_PORTS[1]}"
 }
 
 servers_ready() {

@@ -9,6 +9,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use tempfile::TempDir;
 
+/// The servers' `--failed-logins-per-address`: low, so that a test can show whose
+/// address a server counts.
+pub const FAILED_LOGINS_PER_ADDRESS: usize = 5;
+
 /// A running local cluster.
 pub struct Cluster {
     /// `None` once dropped.
@@ -20,7 +24,7 @@ pub struct Cluster {
 
 impl Cluster {
     /// `up`, with the servers built in the tests' profile, catalogue reads routed to the
-    /// replicas, and a fresh directory.
+    /// replicas, [`FAILED_LOGINS_PER_ADDRESS`], and a fresh directory.
     pub fn up() -> Self {
         let server = binaries::path("orders-server");
         binaries::path("ordersctl");
@@ -28,7 +32,7 @@ impl Cluster {
         let dir = tempfile::Builder::new().prefix("orders-cluster-").tempdir().expect("a temporary directory");
         let mut cluster = Self { dir: Some(dir), bin_dir, urls: HashMap::new() };
         cluster.urls = cluster.run("up");
-        for name in ["ORDERS_URL", "PRIMARY_URL", "REPLICA_URL"] {
+        for name in ["ORDERS_URL", "PRIMARY_URL", "REPLICA_URL", "SERVER_URLS"] {
             assert!(cluster.urls.contains_key(name), "`up` printed no {name}=: {:?}", cluster.urls);
         }
         cluster
@@ -46,6 +50,11 @@ impl Cluster {
 
     pub fn primary_url(&self) -> &str {
         &self.urls["PRIMARY_URL"]
+    }
+
+    /// Each server's own URL, not through HAProxy.
+    pub fn server_urls(&self) -> Vec<&str> {
+        self.urls["SERVER_URLS"].split(',').collect()
     }
 
     fn dir(&self) -> &Path {
@@ -89,7 +98,8 @@ impl Cluster {
             .arg(subcommand)
             .env("CLUSTER_DIR", self.dir())
             .env("BIN_DIR", &self.bin_dir)
-            .env("READ_ROUTING", "1");
+            .env("READ_ROUTING", "1")
+            .env("ORDERS_SERVER_ARGS", format!("--failed-logins-per-address {FAILED_LOGINS_PER_ADDRESS}"));
         command
     }
 

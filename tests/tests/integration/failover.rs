@@ -6,13 +6,15 @@
 //! the leader: every acknowledged order is there with its lines, no key placed two
 //! orders, and the stock taken is exactly the units in the orders. It prints, for each
 //! kill and the switchover, the seconds until the first 201 of a request sent after it,
-//! and the 503s clients met (docs/deployment.md quotes a run).
+//! and the 503s clients met (docs/deployment.md quotes a run). Before the load, it checks
+//! that the servers take the client's address from HAProxy's `X-Forwarded-For`, and
+//! from nobody else's.
 //!
 //! Ignored unless asked for (it runs the cluster for about four minutes); .ci/run runs
 //! it alone with `ORDERS_REQUIRE_PATRONI=1 cargo test -p orders-tests --test integration
 //! failover -- --ignored`, after installing `patroni`, `etcd-server` and `haproxy`.
 
-use orders_tests::cluster::Cluster;
+use orders_tests::cluster::{Cluster, FAILED_LOGINS_PER_ADDRESS};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement};
 use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet};
@@ -43,6 +45,7 @@ const RECOVERY_LIMIT: Duration = Duration::from_secs(90);
 async fn three_failovers_and_a_switchover_under_load_lose_no_acknowledged_order() {
     let cluster = Cluster::up();
     let http = reqwest::Client::builder().timeout(Duration::from_secs(40)).build().unwrap();
+    x_forwarded_for_is_trusted_from_haproxy_only(&http, &cluster).await;
     let products = seed_products(&cluster);
     let tokens = customers(&http, cluster.orders_url()).await;
 
@@ -70,6 +73,39 @@ async fn three_failovers_and_a_switchover_under_load_lose_no_acknowledged_order(
     let leader = Database::connect(cluster.primary_url()).await.expect("the leader answers");
     check_on_the_leader(&leader, &answers, &products).await;
     assert!(report.rows.iter().all(|row| row.first_201.is_some()), "every failover ended: {report}");
+}
+
+/// The first server counts failed logins by client address. Reached directly from
+/// 127.0.0.1, it counts them for 127.0.0.1 whatever `X-Forwarded-For` says; through
+/// HAProxy (which connects from 127.0.0.2, the one proxy the servers trust) it counts
+/// them for the address HAProxy names, 127.0.0.1 again. So once 127.0.0.1 is over the
+/// limit there, a login with a forged header is refused directly, and so is every one
+/// HAProxy sends to that server; the other server, which counted none, checks each of
+/// as many as the limit.
+async fn x_forwarded_for_is_trusted_from_haproxy_only(http: &reqwest::Client, cluster: &Cluster) {
+    let fail = |url: String, forged: Option<&'static str>| {
+        let email = format!("nobody-{}@example.com", uuid::Uuid::now_v7().simple());
+        let form = [("username", email.as_str()), ("password", "wrong password")];
+        let mut login = http.post(format!("{url}/v1/auth/token")).header("Connection", "close").form(&form);
+        if let Some(forged) = forged {
+            login = login.header("X-Forwarded-For", forged);
+        }
+        async move { login.send().await.expect("the server answers").status().as_u16() }
+    };
+    let first = cluster.server_urls()[0].to_owned();
+    for _ in 0..FAILED_LOGINS_PER_ADDRESS {
+        assert_eq!(fail(first.clone(), Some("203.0.113.7")).await, 401);
+    }
+    assert_eq!(fail(first.clone(), Some("198.51.100.9")).await, 429, "a forged X-Forwarded-For is ignored");
+    let mut through_haproxy = Vec::new();
+    for _ in 0..FAILED_LOGINS_PER_ADDRESS {
+        through_haproxy.push(fail(cluster.orders_url().to_owned(), None).await);
+    }
+    let refused = through_haproxy.iter().filter(|status| **status == 429).count();
+    assert!(
+        refused > 0 && through_haproxy.iter().all(|status| matches!(status, 401 | 429)),
+        "HAProxy's X-Forwarded-For names the client to the first server: {through_haproxy:?}"
+    );
 }
 
 /// Products with plenty of stock, made with `ordersctl` on the primary: their ids.
