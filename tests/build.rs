@@ -9,11 +9,15 @@
 //! - `pgbouncer` when `ORDERS_TEST_PGBOUNCER_URL` names a PgBouncer in transaction
 //!   pooling mode in front of that server (`tests/pgbouncer/start.sh` starts one);
 //! - `prometheus` when Prometheus' `prometheus` and `promtool` are on `PATH` (Debian's
-//!   package `prometheus`).
+//!   package `prometheus`);
+//! - `patroni_cluster` when `patroni`, `etcd` and `haproxy` are on `PATH` (Debian's
+//!   packages `patroni`, `etcd-server`, `haproxy`), for the failover test that runs
+//!   `deploy/local-cluster.sh`.
 //!
 //! `ORDERS_REQUIRE_POSTGRES=1` (as `.ci/run` sets it) sets the first two whatever is
 //! found, and `ORDERS_REQUIRE_PGBOUNCER=1` the third, so that what is missing fails
-//! those tests instead; `ORDERS_REQUIRE_PROMETHEUS=1` does the same for the fourth. Tests marked for a missing tool read
+//! those tests instead; `ORDERS_REQUIRE_PROMETHEUS=1` does the same for the fourth and
+//! `ORDERS_REQUIRE_PATRONI=1` for the fifth. Tests marked for a missing tool read
 //! `#[cfg_attr(not(postgres_server), ignore = "...")]`.
 
 #[path = "src/tools.rs"]
@@ -28,11 +32,12 @@ fn main() {
         "ORDERS_TEST_PGBOUNCER_URL",
         "ORDERS_REQUIRE_PGBOUNCER",
         "ORDERS_REQUIRE_PROMETHEUS",
+        "ORDERS_REQUIRE_PATRONI",
         "PATH",
     ] {
         println!("cargo::rerun-if-env-changed={variable}");
     }
-    println!("cargo::rustc-check-cfg=cfg(postgres_server, postgres_programs, pgbouncer, prometheus)");
+    println!("cargo::rustc-check-cfg=cfg(postgres_server, postgres_programs, pgbouncer, prometheus, patroni_cluster)");
 
     let required = std::env::var("ORDERS_REQUIRE_POSTGRES").is_ok_and(|value| value == "1");
     if required || std::env::var("ORDERS_TEST_POSTGRES_URL").is_ok_and(|url| !url.is_empty()) {
@@ -50,12 +55,17 @@ fn main() {
         None if required => println!("cargo::rustc-cfg=postgres_programs"),
         None => {}
     }
-    let prometheus_required = std::env::var("ORDERS_REQUIRE_PROMETHEUS").is_ok_and(|value| value == "1");
-    let found: Vec<_> = ["prometheus", "promtool"].iter().filter_map(|program| tools::on_path(program)).collect();
+    programs_cfg("prometheus", &["prometheus", "promtool"], "ORDERS_REQUIRE_PROMETHEUS");
+    programs_cfg("patroni_cluster", &["patroni", "etcd", "haproxy"], "ORDERS_REQUIRE_PATRONI");
+}
+
+/// Sets `cfg` when every one of `programs` is on `PATH`, or when `required` is `1`.
+fn programs_cfg(cfg: &str, programs: &[&str], required: &str) {
+    let found: Vec<_> = programs.iter().filter_map(|program| tools::on_path(program)).collect();
     for program in &found {
         println!("cargo::rerun-if-changed={}", program.display());
     }
-    if prometheus_required || found.len() == 2 {
-        println!("cargo::rustc-cfg=prometheus");
+    if std::env::var(required).is_ok_and(|value| value == "1") || found.len() == programs.len() {
+        println!("cargo::rustc-cfg={cfg}");
     }
 }

@@ -71,6 +71,15 @@ impl Store {
             Store::Sql(sql) => ports_on(sql, outside),
         }
     }
+
+    /// This store as the catalogue ([`Ports::catalogue`]): for a store on a replica, which
+    /// is read, never migrated nor written.
+    pub fn catalogue(&self) -> Arc<dyn ProductStore> {
+        match self {
+            Store::Memory(memory) => Arc::new(memory.clone()),
+            Store::Sql(sql) => Arc::new(sql.clone()),
+        }
+    }
 }
 
 /// A connection pool's occupancy at one moment.
@@ -102,6 +111,7 @@ where
     Ports {
         users: Arc::new(store.clone()),
         products: Arc::new(store.clone()),
+        catalogue: Arc::new(store.clone()),
         orders: Arc::new(store.clone()),
         idempotency: Arc::new(store.clone()),
         login_attempts: Arc::new(store.clone()),

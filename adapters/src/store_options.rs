@@ -8,7 +8,8 @@ use std::time::Duration;
 pub struct StoreOptions {
     /// Most connections held at once; `None` picks a default for the database.
     pub max_connections: Option<u32>,
-    /// Longest wait for a free connection before a request fails as unavailable.
+    /// Longest wait for a free connection, or for a new one to be made, before a request
+    /// fails as unavailable.
     pub acquire_timeout: Duration,
     /// PostgreSQL: longest a statement may run (or wait for a lock) before it is
     /// cancelled and the request fails as unavailable, so nothing hangs on a stuck database.

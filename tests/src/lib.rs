@@ -9,6 +9,7 @@ pub mod app;
 pub mod binaries;
 pub mod cli;
 pub mod client;
+pub mod cluster;
 pub mod collector;
 pub mod postgres_server;
 pub mod server;

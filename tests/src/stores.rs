@@ -88,6 +88,17 @@ pub async fn postgres() -> TestStore {
     TestStore::new(url, None, Some(database)).await
 }
 
+/// A fresh database on the PostgreSQL server `ORDERS_TEST_POSTGRES_URL` names whose
+/// transactions are all serializable (`default_transaction_isolation = serializable`,
+/// set on the database before the store connects), as some deployments run PostgreSQL:
+/// racing orders then meet serialization failures, which the store must run again.
+pub async fn postgres_serializable() -> TestStore {
+    let database = PostgresDatabase::on_the_test_server().await;
+    database.set_default("default_transaction_isolation", "serializable").await;
+    let url = database.url.clone();
+    TestStore::new(url, None, Some(database)).await
+}
+
 /// A fresh database on the PostgreSQL server `ORDERS_TEST_POSTGRES_URL` names, reached
 /// through the PgBouncer `ORDERS_TEST_PGBOUNCER_URL` names, with `pgbouncer=true`.
 pub async fn postgres_through_pgbouncer() -> TestStore {
@@ -128,6 +139,13 @@ impl PostgresDatabase {
             panic!("{PGBOUNCER_URL_VAR} is not set: it names the PgBouncer these cases run through")
         });
         format!("{}?pgbouncer=true", with_database(&bouncer, &self.name))
+    }
+
+    /// Makes `value` the database's default for `setting`, for the sessions opened after.
+    pub async fn set_default(&self, setting: &str, value: &str) {
+        let admin = Database::connect(&self.base).await.expect("the test server is reachable");
+        let alter = format!("ALTER DATABASE {} SET {setting} = {value}", self.name);
+        admin.execute_unprepared(&alter).await.expect("ALTER DATABASE … SET");
     }
 
     async fn create(base: &str) -> Self {

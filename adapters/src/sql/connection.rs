@@ -2,14 +2,29 @@
 //! reached directly, a pool of the store's own whose connections keep their prepared
 //! statements ([`super::direct`]); behind a transaction-pooling PgBouncer, one that
 //! keeps nothing beyond a transaction ([`super::bounced`]). Every query of the store
-//! goes through [`Db`], so it runs on any of them unchanged.
+//! goes through [`Db`], so it runs on any of them unchanged, and each is run again when
+//! it certainly did nothing: PostgreSQL
+//! aborted it to serialize transactions, or no connection could be made for it
+//! ([`super::retry`]).
 
 use super::bounced::Bounced;
 use super::direct::Direct;
+use super::retry::{RetryTurn, again_if_nothing_done};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, ExecResult, QueryResult, Statement};
+use std::time::Duration;
 
+/// The store's connections, how long a statement may wait for one to be made, and the
+/// turn of the statements that run again after an abort.
 #[derive(Clone)]
-pub(crate) enum Db {
+pub(crate) struct Db {
+    link: Link,
+    connect_wait: Duration,
+    retry_turn: RetryTurn,
+}
+
+/// Where the statements go.
+#[derive(Clone)]
+pub(crate) enum Link {
     /// SQLite, through SeaORM's pool.
     Orm(DatabaseConnection),
     /// PostgreSQL reached directly.
@@ -19,12 +34,56 @@ pub(crate) enum Db {
 }
 
 impl Db {
+    /// Statements on `link`, each waiting at most `connect_wait` for a connection that
+    /// cannot be made now (the pool's acquire timeout: a database that refuses or drops
+    /// connections, as one behind a proxy does while it fails over, counts like one with
+    /// no free connection).
+    pub(crate) fn new(link: Link, connect_wait: Duration) -> Self {
+        Self { link, connect_wait, retry_turn: RetryTurn::default() }
+    }
+
+    pub(crate) fn link(&self) -> &Link {
+        &self.link
+    }
+
     /// Whether the database answers now.
     pub(crate) async fn ping(&self) -> Result<(), DbErr> {
-        match self {
-            Db::Orm(db) => db.ping().await,
-            Db::Direct(direct) => direct.ping().await,
-            Db::Bounced(bounced) => bounced.ping().await,
+        match &self.link {
+            Link::Orm(db) => db.ping().await,
+            Link::Direct(direct) => direct.ping().await,
+            Link::Bounced(bounced) => bounced.ping().await,
+        }
+    }
+
+    async fn execute_once(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        match &self.link {
+            Link::Orm(db) => db.execute_raw(stmt).await,
+            Link::Direct(direct) => direct.execute_raw(stmt).await,
+            Link::Bounced(bounced) => bounced.execute_raw(stmt).await,
+        }
+    }
+
+    async fn execute_unprepared_once(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        match &self.link {
+            Link::Orm(db) => db.execute_unprepared(sql).await,
+            Link::Direct(direct) => direct.execute_unprepared(sql).await,
+            Link::Bounced(bounced) => bounced.execute_unprepared(sql).await,
+        }
+    }
+
+    async fn query_one_once(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        match &self.link {
+            Link::Orm(db) => db.query_one_raw(stmt).await,
+            Link::Direct(direct) => direct.query_one_raw(stmt).await,
+            Link::Bounced(bounced) => bounced.query_one_raw(stmt).await,
+        }
+    }
+
+    async fn query_all_once(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        match &self.link {
+            Link::Orm(db) => db.query_all_raw(stmt).await,
+            Link::Direct(direct) => direct.query_all_raw(stmt).await,
+            Link::Bounced(bounced) => bounced.query_all_raw(stmt).await,
         }
     }
 }
@@ -32,42 +91,26 @@ impl Db {
 #[async_trait::async_trait]
 impl ConnectionTrait for Db {
     fn get_database_backend(&self) -> DbBackend {
-        match self {
-            Db::Orm(db) => db.get_database_backend(),
-            Db::Direct(direct) => direct.get_database_backend(),
-            Db::Bounced(bounced) => bounced.get_database_backend(),
+        match &self.link {
+            Link::Orm(db) => db.get_database_backend(),
+            Link::Direct(direct) => direct.get_database_backend(),
+            Link::Bounced(bounced) => bounced.get_database_backend(),
         }
     }
 
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
-        match self {
-            Db::Orm(db) => db.execute_raw(stmt).await,
-            Db::Direct(direct) => direct.execute_raw(stmt).await,
-            Db::Bounced(bounced) => bounced.execute_raw(stmt).await,
-        }
+        again_if_nothing_done(&self.retry_turn, self.connect_wait, || self.execute_once(stmt.clone())).await
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
-        match self {
-            Db::Orm(db) => db.execute_unprepared(sql).await,
-            Db::Direct(direct) => direct.execute_unprepared(sql).await,
-            Db::Bounced(bounced) => bounced.execute_unprepared(sql).await,
-        }
+        again_if_nothing_done(&self.retry_turn, self.connect_wait, || self.execute_unprepared_once(sql)).await
     }
 
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
-        match self {
-            Db::Orm(db) => db.query_one_raw(stmt).await,
-            Db::Direct(direct) => direct.query_one_raw(stmt).await,
-            Db::Bounced(bounced) => bounced.query_one_raw(stmt).await,
-        }
+        again_if_nothing_done(&self.retry_turn, self.connect_wait, || self.query_one_once(stmt.clone())).await
     }
 
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        match self {
-            Db::Orm(db) => db.query_all_raw(stmt).await,
-            Db::Direct(direct) => direct.query_all_raw(stmt).await,
-            Db::Bounced(bounced) => bounced.query_all_raw(stmt).await,
-        }
+        again_if_nothing_done(&self.retry_turn, self.connect_wait, || self.query_all_once(stmt.clone())).await
     }
 }

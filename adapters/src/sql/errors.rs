@@ -20,6 +20,10 @@ const POSTGRES_RETRYABLE_CLASSES: [&str; 2] = ["08", "53"];
 /// made read-only).
 const POSTGRES_RETRYABLE: [&str; 8] = ["57P03", "57P01", "57P02", "55P03", "40P01", "40001", "57014", "25006"];
 
+/// PostgreSQL SQLSTATEs of a transaction aborted so that others may go on: serialization
+/// failure, deadlock detected. Running it again may succeed ([`super::retry`]).
+const POSTGRES_ABORTED_TO_SERIALIZE: [&str; 2] = ["40001", "40P01"];
+
 /// A plain sqlx error (from code below SeaORM) in the ports' terms.
 pub(crate) fn sqlx_error(error: sqlx::Error) -> BackendError {
     shared_sqlx_error(&std::sync::Arc::new(error))
@@ -32,6 +36,15 @@ pub(crate) fn shared_sqlx_error(error: &std::sync::Arc<sqlx::Error>) -> BackendE
 
 pub(crate) fn db_error(error: DbErr) -> BackendError {
     if is_unavailable(&error) { BackendError::unavailable(error) } else { BackendError::failed(error) }
+}
+
+/// Whether PostgreSQL aborted the transaction to keep transactions serializable
+/// (40001) or to break a deadlock (40P01): it changed nothing, and may run again.
+pub(crate) fn is_aborted_to_serialize(error: &DbErr) -> bool {
+    let (DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e))) = error else { return false };
+    let sqlx::Error::Database(database) = e.as_ref() else { return false };
+    database.try_downcast_ref::<sqlx::postgres::PgDatabaseError>().is_some()
+        && database.code().is_some_and(|code| POSTGRES_ABORTED_TO_SERIALIZE.contains(&&*code))
 }
 
 pub(crate) fn is_unique_violation(error: &DbErr) -> bool {

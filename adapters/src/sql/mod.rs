@@ -22,6 +22,7 @@ mod orders;
 mod pgbouncer;
 mod postgres_orders;
 mod products;
+mod retry;
 mod sqlite_orders;
 mod sqlite_statements;
 mod sqlite_writer;
@@ -34,7 +35,7 @@ pub use orders::KEY_WAIT;
 pub use postgres_orders::STATEMENTS as POSTGRES_ORDER_STATEMENTS;
 
 use crate::store_options::StoreOptions;
-use connection::Db;
+use connection::{Db, Link};
 use direct::Direct;
 use errors::{db_error, sqlx_error};
 use orders_core::ports::BackendError;
@@ -82,15 +83,16 @@ impl SqlStore {
             options.max_connections.unwrap_or(if sqlite { SQLITE_READERS } else { POSTGRES_CONNECTIONS });
         let (url, behind_pgbouncer) = pgbouncer::strip(url).map_err(BackendError::failed)?;
         let url = url.as_str();
-        let db = if behind_pgbouncer {
-            Db::Bounced(pgbouncer::connect(url, options, max_connections).await?)
+        let link = if behind_pgbouncer {
+            Link::Bounced(pgbouncer::connect(url, options, max_connections).await?)
         } else if sqlite {
-            Db::Orm(Database::connect(sqlite_options(url, options, max_connections)).await.map_err(db_error)?)
+            Link::Orm(Database::connect(sqlite_options(url, options, max_connections)).await.map_err(db_error)?)
         } else {
             let direct = Direct::new(postgres_options(url, options)?, options, max_connections).map_err(db_error)?;
             direct.ping().await.map_err(db_error)?;
-            Db::Direct(direct)
+            Link::Direct(direct)
         };
+        let db = Db::new(link, options.acquire_timeout);
         let sqlite_writer = if sqlite {
             let file = SqliteConnectOptions::from_str(url).map_err(sqlx_error)?.get_filename().to_owned();
             Some(SqliteWriter::start(&file, options.acquire_timeout)?)
@@ -103,16 +105,16 @@ impl SqlStore {
     /// The pool's occupancy now (on SQLite, the readers' pool, and the units waiting for
     /// the writer, which is one more connection).
     pub fn pool_usage(&self) -> crate::store::PoolUsage {
-        let (open, idle, waiting) = match &self.db {
-            Db::Bounced(bounced) => {
+        let (open, idle, waiting) = match self.db.link() {
+            Link::Bounced(bounced) => {
                 let (open, idle) = bounced.pool_size();
                 (open, idle, None)
             }
-            Db::Direct(direct) => {
+            Link::Direct(direct) => {
                 let (open, idle, waiting) = direct.usage();
                 (open, idle, Some(waiting))
             }
-            Db::Orm(db) => {
+            Link::Orm(db) => {
                 let pool = db.get_sqlite_connection_pool();
                 (pool.size(), pool.num_idle(), self.sqlite_writer.as_ref().map(SqliteWriter::queued))
             }
@@ -126,15 +128,15 @@ impl SqlStore {
     /// leaves no prepared statement behind.
     pub async fn migrate(&self) -> Result<(), BackendError> {
         let _turn = self.write_turn().await?;
-        match &self.db {
-            Db::Orm(db) => migrate_on(db, false).await,
-            Db::Direct(direct) => {
+        match self.db.link() {
+            Link::Orm(db) => migrate_on(db, false).await,
+            Link::Direct(direct) => {
                 let db = one_connection(direct.connect_options().clone()).await?;
                 let migrated = migrate_on(&db, false).await;
                 let _ = db.close().await;
                 migrated
             }
-            Db::Bounced(bounced) => {
+            Link::Bounced(bounced) => {
                 let db = one_connection(bounced.connect_options().clone().statement_cache_capacity(0)).await?;
                 let migrated = migrate_on(&db, true).await;
                 let _ = db.close().await;

@@ -16,6 +16,20 @@ pub fn service(store: &Store, tokens: Arc<dyn TokenIssuer>, settings: Settings, 
     Service::new(store.ports(outside_ports(tokens, hashing)), settings)
 }
 
+/// The use cases as [`service`] makes them, but with catalogue reads (a product, a page
+/// of products) served by `catalogue`, a store on a replica of `store`'s database.
+pub fn service_with_catalogue(
+    store: &Store,
+    catalogue: &Store,
+    tokens: Arc<dyn TokenIssuer>,
+    settings: Settings,
+    hashing: HashingLimit,
+) -> Service {
+    let mut ports = store.ports(outside_ports(tokens, hashing));
+    ports.catalogue = catalogue.catalogue();
+    Service::new(ports, settings)
+}
+
 /// The ports no store provides: argon2id passwords within `hashing`, the system
 /// clock, and `tokens`.
 pub fn outside_ports(tokens: Arc<dyn TokenIssuer>, hashing: HashingLimit) -> OutsidePorts {

@@ -27,6 +27,10 @@ pub struct Config {
     #[arg(long, env = "ORDERS_DATABASE_URL", default_value = "sqlite://orders.db?mode=rwc")]
     pub database_url: String,
 
+    /// Database replica that serves catalogue reads (GET /v1/products and /v1/products/{id}), which may lag behind the database; every other read and every write uses --database-url.
+    #[arg(long, env = "ORDERS_REPLICA_DATABASE_URL")]
+    pub replica_database_url: Option<String>,
+
     /// Address and port to listen on (port 0 picks a free port).
     #[arg(long, env = "ORDERS_BIND", default_value = "127.0.0.1:8080")]
     pub bind: SocketAddr,
@@ -68,7 +72,7 @@ pub struct Config {
     #[arg(long, env = "ORDERS_MAX_CONNECTIONS", value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub max_connections: Option<u32>,
 
-    /// Longest wait for a free database connection (on SQLite, also for the writer's turn) before a request fails with 503, in milliseconds.
+    /// Longest wait for a free database connection, or for a new one to be made (on SQLite, also for the writer's turn) before a request fails with 503, in milliseconds.
     #[arg(long, env = "ORDERS_POOL_TIMEOUT_MS", default_value_t = 3000,
           value_parser = clap::value_parser!(u64).range(1..=600_000))]
     pub pool_timeout_ms: u64,

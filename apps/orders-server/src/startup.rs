@@ -44,12 +44,16 @@ pub async fn prepare(config: &Config) -> anyhow::Result<Prepared> {
     if keys.random {
         tracing::warn!("no --jwt-secret (ORDERS_JWT_SECRET) given: using a random one; tokens die with this process");
     }
-    let service = orders_composition::service(
-        &store,
-        Arc::new(keys.tokens),
-        Settings { currency: config.currency },
-        config.hashing_limit(),
-    );
+    let (tokens, settings) = (Arc::new(keys.tokens), Settings { currency: config.currency });
+    let service = match &config.replica_database_url {
+        None => orders_composition::service(&store, tokens, settings, config.hashing_limit()),
+        Some(url) => {
+            let replica = Store::open(url, &config.store_options())
+                .await
+                .with_context(|| format!("cannot open the replica database {}", redacted(url)))?;
+            orders_composition::service_with_catalogue(&store, &replica, tokens, settings, config.hashing_limit())
+        }
+    };
     if config.demo {
         demo::seed(&service).await.context("cannot create the demo data")?;
     }

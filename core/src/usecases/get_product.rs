@@ -1,4 +1,5 @@
-//! Reading one product, by id or by sku: anyone may.
+//! Reading one product, by id (from the catalogue, which may be a replica) or by sku
+//! (from the store itself): anyone may.
 
 use super::Service;
 use crate::domain::{Product, ProductId, Sku};
@@ -15,7 +16,7 @@ pub enum GetProductError {
 impl Service {
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn get_product(&self, id: ProductId) -> Result<Product, GetProductError> {
-        self.ports.products.by_id(id).await?.ok_or(GetProductError::NotFound)
+        self.ports.catalogue.by_id(id).await?.ok_or(GetProductError::NotFound)
     }
 
     #[tracing::instrument(level = "debug", skip_all)]

@@ -1,4 +1,5 @@
-//! Browsing the catalogue, oldest product first, a page at a time: anyone may.
+//! Browsing the catalogue (which may be a replica), oldest product first, a page at a
+//! time: anyone may.
 
 use super::Service;
 use crate::domain::{Page, PageRequest, Product, ProductId};
@@ -8,7 +9,7 @@ impl Service {
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn list_products(&self, request: PageRequest) -> Result<Page<Product>, BackendError> {
         let after = request.after.map(|cursor| ProductId::from_uuid(cursor.last_id()));
-        let products = self.ports.products.list(after, request.fetch()).await?;
+        let products = self.ports.catalogue.list(after, request.fetch()).await?;
         Ok(Page::from_overfetch(products, request, |p| p.id.as_uuid()))
     }
 }

@@ -48,6 +48,11 @@ use std::sync::Arc;
 pub struct Ports {
     pub users: Arc<dyn UserStore>,
     pub products: Arc<dyn ProductStore>,
+    /// Where catalogue reads are served from: a product by id and pages of products, as
+    /// anyone browses them. Either `products` itself or a copy of it that may lag behind
+    /// (a replica), so it serves no read that must see a write just made: every other
+    /// read, product edits' included, uses `products`.
+    pub catalogue: Arc<dyn ProductStore>,
     pub orders: Arc<dyn OrderStore>,
     pub idempotency: Arc<dyn IdempotencyStore>,
     pub login_attempts: Arc<dyn LoginAttempts>,

@@ -41,9 +41,11 @@ impl MockPorts {
     pub fn service(self) -> Service {
         let mut clock = MockClock::new();
         clock.expect_now().returning(fixed_now);
+        let products = Arc::new(self.products);
         let ports = Ports {
             users: Arc::new(self.users),
-            products: Arc::new(self.products),
+            catalogue: products.clone(),
+            products,
             orders: Arc::new(self.orders),
             idempotency: Arc::new(self.idempotency),
             login_attempts: Arc::new(self.login_attempts),

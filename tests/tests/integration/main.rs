@@ -9,6 +9,8 @@
 //! - `cli`: the real `ordersctl`.
 //! - `store`: the store behaviour suite on every store, and PostgreSQL outages.
 //! - `bench_smoke`: the benchmark end to end (ignored unless asked for).
+//! - `failover`: the replicated deployment (`deploy/local-cluster.sh`) losing its
+//!   primary under load (ignored unless asked for).
 //!
 //! A test that needs something from outside Cargo is marked ignored, and counted as
 //! such, where it is missing (see `build.rs`): `postgres_server` when
@@ -20,5 +22,6 @@ mod bench_smoke;
 mod cli;
 mod client;
 mod contract;
+mod failover;
 mod server;
 mod store;

@@ -9,5 +9,6 @@ mod observability;
 mod outage;
 mod overload;
 mod protocol;
+mod read_routing;
 mod traces;
 mod two_servers;

@@ -5,4 +5,5 @@ mod memory;
 mod outage;
 mod pgbouncer;
 mod postgres;
+mod postgres_serializable;
 mod sqlite;
