@@ -50,6 +50,9 @@ async fn metrics_count_orders_refusals_replays_cancels_and_requests_by_route() {
         assert!(sample(text, gauge).is_some_and(|value| value > 0.0), "{gauge} in {text}");
     }
     assert!(sample(text, "orders_sqlite_commit_batch_size_count").is_some_and(|batches| batches >= 1.0));
+    assert_eq!(sample(text, "orders_db_requests_waiting"), Some(0.0), "nothing waits for the idle writer");
+    let turns = sample(text, "orders_db_connection_acquire_seconds_count").expect("waits for the writer are timed");
+    assert!(turns >= 4.0, "every order and the cancel waited for its turn: {turns}");
     assert!(server.get("/openapi.json", None).await.body["paths"].get("/metrics").is_none(), "not in the API");
 }
 
