@@ -884,7 +884,7 @@ pub async fn keys_older_than_their_lifetime_are_purged_and_then_free(t: &TestSto
 pub async fn the_order_statements_name_only_columns_that_exist(t: &TestStore) {
     use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
     use sea_orm::{ConnectionTrait, Database};
-    const TABLES: [&str; 5] = ["users", "products", "orders", "order_lines", "idempotency_keys"];
+    const TABLES: [&str; 6] = ["users", "products", "orders", "order_lines", "idempotency_keys", "events"];
     let identifier = |c: char| c.is_ascii_alphanumeric() || c == '_';
     let mut named = std::collections::BTreeSet::new();
     for sql in orders_adapters::sql::POSTGRES_ORDER_STATEMENTS {

@@ -6,6 +6,7 @@
 
 use super::convert::{self, StoredOutcome};
 use super::entities::{idempotency_key, order, order_line, product, user};
+use super::events;
 use super::sqlite_statements::{column, execute, query, uuid_column};
 use super::sqlite_writer::SqliteWriter;
 use orders_core::domain::{
@@ -80,6 +81,7 @@ fn place_in(
     }
     execute(conn, &insert_order(order)?)?;
     execute(conn, &insert_lines(order)?)?;
+    events::sqlite::record_placement(conn, order)?;
     Ok((Placement::Placed, true))
 }
 
@@ -106,6 +108,7 @@ fn cancel_in(conn: &Connection, order: &Order, at: Timestamp) -> Result<(bool, b
             return Err(BackendError::failed(format!("product {} of a placed order has vanished", line.product_id)));
         }
     }
+    events::sqlite::record_cancellation(conn, order, at)?;
     Ok((true, true))
 }
 
