@@ -8,6 +8,7 @@ pub mod app;
 pub mod binaries;
 pub mod cli;
 pub mod client;
+pub mod event_suite;
 pub mod postgres_server;
 pub mod server;
 pub mod store_suite;

@@ -62,6 +62,7 @@ fn bound(value: Value) -> Result<Bound, BackendError> {
         Value::TinyUnsigned(v) => or_null(v, |v| Bound::Integer(i64::from(v))),
         Value::SmallUnsigned(v) => or_null(v, |v| Bound::Integer(i64::from(v))),
         Value::Unsigned(v) => or_null(v, |v| Bound::Integer(i64::from(v))),
+        Value::BigUnsigned(Some(v)) => Bound::Integer(i64::try_from(v).map_err(BackendError::failed)?),
         Value::Float(v) => or_null(v, |v| Bound::Real(f64::from(v))),
         Value::Double(v) => or_null(v, Bound::Real),
         Value::String(v) => or_null(v, Bound::Text),
