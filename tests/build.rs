@@ -9,11 +9,14 @@
 //! - `pgbouncer` when `ORDERS_TEST_PGBOUNCER_URL` names a PgBouncer in transaction
 //!   pooling mode in front of that server (`tests/pgbouncer/start.sh` starts one);
 //! - `prometheus` when Prometheus' `prometheus` and `promtool` are on `PATH` (Debian's
-//!   package `prometheus`).
+//!   package `prometheus`);
+//! - `standardwebhooks` when a Python can import the Standard Webhooks reference
+//!   library (`tests/python/lib.sh` installs it in the venv under `target/`).
 //!
 //! `ORDERS_REQUIRE_POSTGRES=1` (as `.ci/run` sets it) sets the first two whatever is
 //! found, and `ORDERS_REQUIRE_PGBOUNCER=1` the third, so that what is missing fails
-//! those tests instead; `ORDERS_REQUIRE_PROMETHEUS=1` does the same for the fourth. Tests marked for a missing tool read
+//! those tests instead; `ORDERS_REQUIRE_PROMETHEUS=1` does the same for the fourth, and
+//! `ORDERS_REQUIRE_STANDARDWEBHOOKS=1` for the fifth. Tests marked for a missing tool read
 //! `#[cfg_attr(not(postgres_server), ignore = "...")]`.
 
 #[path = "src/tools.rs"]
@@ -28,11 +31,13 @@ fn main() {
         "ORDERS_TEST_PGBOUNCER_URL",
         "ORDERS_REQUIRE_PGBOUNCER",
         "ORDERS_REQUIRE_PROMETHEUS",
+        "ORDERS_REQUIRE_STANDARDWEBHOOKS",
+        "ORDERS_WEBHOOK_PYTHON",
         "PATH",
     ] {
         println!("cargo::rerun-if-env-changed={variable}");
     }
-    println!("cargo::rustc-check-cfg=cfg(postgres_server, postgres_programs, pgbouncer, prometheus)");
+    println!("cargo::rustc-check-cfg=cfg(postgres_server, postgres_programs, pgbouncer, prometheus, standardwebhooks)");
 
     let required = std::env::var("ORDERS_REQUIRE_POSTGRES").is_ok_and(|value| value == "1");
     if required || std::env::var("ORDERS_TEST_POSTGRES_URL").is_ok_and(|url| !url.is_empty()) {
@@ -57,5 +62,13 @@ fn main() {
     }
     if prometheus_required || found.len() == 2 {
         println!("cargo::rustc-cfg=prometheus");
+    }
+    let webhooks_required = std::env::var("ORDERS_REQUIRE_STANDARDWEBHOOKS").is_ok_and(|value| value == "1");
+    let python = tools::webhook_python();
+    if let Some(python) = &python {
+        println!("cargo::rerun-if-changed={}", python.display());
+    }
+    if webhooks_required || python.is_some() {
+        println!("cargo::rustc-cfg=standardwebhooks");
     }
 }

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod client;
 pub mod event_suite;
 pub mod postgres_server;
+pub mod receiver;
 pub mod server;
 pub mod store_suite;
 pub mod stores;

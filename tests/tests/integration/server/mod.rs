@@ -10,3 +10,4 @@ mod outage;
 mod overload;
 mod protocol;
 mod two_servers;
+mod webhooks;
