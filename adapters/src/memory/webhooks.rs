@@ -168,28 +168,21 @@ impl WebhookStore for MemoryStore {
             if let Some(attempt) = &outcome.attempt {
                 state.attempts.insert(attempt.id, attempt.clone());
             }
-            let status = match outcome.then {
-                AfterRetry::Delivered => Some(WebhookStatus::Active),
-                AfterRetry::GiveUp => Some(WebhookStatus::Failing),
-                AfterRetry::RetryAt(_) | AfterRetry::Done => None,
-            };
-            if let (Some(status), Some(stored)) = (status, state.webhooks.get_mut(&outcome.webhook)) {
+            if let (Some(status), Some(stored)) =
+                (outcome.then.endpoint_status(), state.webhooks.get_mut(&outcome.webhook))
+            {
                 stored.endpoint.webhook.status = status;
             }
             let slot = (outcome.webhook, outcome.position);
             if !state.retries.get(&slot).is_some_and(|retry| held_by(&retry.lease, holder)) {
                 continue;
             }
-            match outcome.then {
-                AfterRetry::RetryAt(at) => {
-                    let retry = state.retries.get_mut(&slot).expect("checked above");
-                    retry.retry.failures += 1;
-                    retry.retry.due_at = at;
-                    retry.lease = None;
-                }
-                AfterRetry::Delivered | AfterRetry::GiveUp | AfterRetry::Done => {
-                    state.retries.remove(&slot);
-                }
+            if outcome.then.ends_the_retry() {
+                state.retries.remove(&slot);
+            } else if let (AfterRetry::RetryAt(at), Some(retry)) = (outcome.then, state.retries.get_mut(&slot)) {
+                retry.retry.failures += 1;
+                retry.retry.due_at = at;
+                retry.lease = None;
             }
         }
         Ok(())

@@ -9,7 +9,7 @@
 use super::BackendError;
 use crate::domain::{
     AttemptResult, DeliveryAttempt, DeliveryId, Endpoint, EventId, FeedPosition, Timestamp, Webhook, WebhookId,
-    WebhookUrl, WorkerId,
+    WebhookStatus, WebhookUrl, WorkerId,
 };
 use async_trait::async_trait;
 use std::time::Duration;
@@ -67,6 +67,22 @@ pub enum AfterRetry {
     GiveUp,
     /// A retry an admin asked for failed: it is done, nothing else changes.
     Done,
+}
+
+impl AfterRetry {
+    /// What the endpoint's status becomes, if it changes.
+    pub fn endpoint_status(self) -> Option<WebhookStatus> {
+        match self {
+            AfterRetry::Delivered => Some(WebhookStatus::Active),
+            AfterRetry::GiveUp => Some(WebhookStatus::Failing),
+            AfterRetry::RetryAt(_) | AfterRetry::Done => None,
+        }
+    }
+
+    /// Whether the retry is over (and its row goes).
+    pub fn ends_the_retry(self) -> bool {
+        !matches!(self, AfterRetry::RetryAt(_))
+    }
 }
 
 /// A claimed retry's attempt, and what becomes of the retry.

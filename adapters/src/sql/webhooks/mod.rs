@@ -11,7 +11,7 @@ use super::entities::{webhook, webhook_delivery, webhook_retry};
 use super::errors::db_error;
 use async_trait::async_trait;
 use orders_core::domain::{
-    DeliveryAttempt, DeliveryId, Endpoint, FeedPosition, Timestamp, Webhook, WebhookId, WebhookStatus, WorkerId,
+    DeliveryAttempt, DeliveryId, Endpoint, FeedPosition, Timestamp, Webhook, WebhookId, WorkerId,
 };
 use orders_core::ports::{
     AfterRetry, BackendError, ClaimedRetry, FreshLease, Lease, PendingRetry, RetryOutcome, ScheduledRetry, WebhookStore,
@@ -136,22 +136,12 @@ impl WebhookStore for SqlStore {
             statements::insert_attempts(&attempts)?.map(Change::Insert).into_iter().collect();
         for outcome in outcomes {
             let (webhook, position) = (outcome.webhook, outcome.position);
-            match outcome.then {
-                AfterRetry::RetryAt(at) => {
-                    changes.push(Change::Update(statements::reschedule(webhook, position, holder, at)));
-                }
-                AfterRetry::Delivered | AfterRetry::GiveUp | AfterRetry::Done => {
-                    changes.push(Change::Delete(statements::drop_retry(webhook, position, holder)));
-                }
-            }
-            match outcome.then {
-                AfterRetry::Delivered => {
-                    changes.push(Change::Update(statements::set_status(webhook, WebhookStatus::Active)));
-                }
-                AfterRetry::GiveUp => {
-                    changes.push(Change::Update(statements::set_status(webhook, WebhookStatus::Failing)));
-                }
-                AfterRetry::RetryAt(_) | AfterRetry::Done => {}
+            changes.push(match outcome.then {
+                AfterRetry::RetryAt(at) => Change::Update(statements::reschedule(webhook, position, holder, at)),
+                _ => Change::Delete(statements::drop_retry(webhook, position, holder)),
+            });
+            if let Some(status) = outcome.then.endpoint_status() {
+                changes.push(Change::Update(statements::set_status(webhook, status)));
             }
         }
         self.apply(None, changes).await.map(|_| ())

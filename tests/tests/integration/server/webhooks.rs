@@ -107,6 +107,7 @@ async fn every_delivery_passes_the_standard_webhooks_reference_verifier() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let _ = receiver.kill();
+    let _ = receiver.wait();
     let received = lines.lock().unwrap().clone();
     let attempts = server.get(&format!("/v1/webhooks/{webhook}/deliveries?limit=100"), Some(&admin)).await;
     let attempts = attempts.expect(200)["items"].clone();
