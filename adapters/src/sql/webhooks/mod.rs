@@ -90,6 +90,9 @@ impl WebhookStore for SqlStore {
         now: Timestamp,
         lease: Lease,
     ) -> Result<Option<FreshLease>, BackendError> {
+        if !self.any(statements::free_endpoints(head, now)).await? {
+            return Ok(None);
+        }
         let leased: Vec<webhook::Model> = self.returning(statements::lease_fresh(head, now, lease)).await?;
         let Some(row) = leased.into_iter().next() else { return Ok(None) };
         Ok(Some(FreshLease { endpoint: rows::endpoint(&row)?, cursor: rows::cursor(&row), lease }))
@@ -110,6 +113,9 @@ impl WebhookStore for SqlStore {
     }
 
     async fn claim_retries(&self, now: Timestamp, lease: Lease, fetch: u32) -> Result<Vec<ClaimedRetry>, BackendError> {
+        if !self.any(statements::due_retries(now, 1)).await? {
+            return Ok(Vec::new());
+        }
         let claimed: Vec<webhook_retry::Model> = self.returning(statements::claim_retries(now, lease, fetch)).await?;
         if claimed.is_empty() {
             return Ok(Vec::new());

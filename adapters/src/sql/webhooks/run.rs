@@ -10,7 +10,7 @@ use crate::sql::sqlite_columns::{optional_uuid_column, time_column};
 use crate::sql::sqlite_statements::{column, execute, query, uuid_column};
 use orders_core::ports::BackendError;
 use rusqlite::{Connection, Row};
-use sea_orm::sea_query::{DeleteStatement, InsertStatement, UpdateStatement};
+use sea_orm::sea_query::{DeleteStatement, InsertStatement, SelectStatement, UpdateStatement};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 
 /// One statement that changes rows.
@@ -75,6 +75,12 @@ impl SqlStore {
         }
         txn.commit().await.map_err(db_error)?;
         Ok(true)
+    }
+
+    /// Whether `query` finds a row: read on the pool, so that a worker with nothing to do
+    /// writes nothing (on SQLite, takes no turn on the writer).
+    pub(super) async fn any(&self, query: SelectStatement) -> Result<bool, BackendError> {
+        self.db.query_one(&query).await.map(|row| row.is_some()).map_err(db_error)
     }
 
     /// Runs `statement` alone, and the rows it returns.

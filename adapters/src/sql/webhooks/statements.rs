@@ -12,7 +12,7 @@ use orders_core::ports::{Lease, PendingRetry};
 use sea_orm::Iterable;
 use sea_orm::sea_query::{
     Expr, ExprTrait, InsertStatement, LockBehavior, LockType, NullOrdering, OnConflict, Order, Query, ReturningClause,
-    UpdateStatement, Value,
+    SelectStatement, UpdateStatement, Value,
 };
 
 /// Every column of `webhooks`, for `RETURNING`.
@@ -25,13 +25,13 @@ fn retry_columns() -> ReturningClause {
     Query::returning().columns(webhook_retry::Column::iter())
 }
 
-/// Leases to `lease.holder` the active endpoint leased longest ago whose cursor is
-/// before `head` and whose lease is over at `now`; returns its row.
-pub(super) fn lease_fresh(head: FeedPosition, now: Timestamp, lease: Lease) -> UpdateStatement {
+/// The active endpoints whose cursor is before `head` and whose lease is over at `now`,
+/// the one leased longest ago first.
+pub(super) fn free_endpoints(head: FeedPosition, now: Timestamp) -> SelectStatement {
     use webhook::Column;
     let cursor = Expr::tuple([Expr::col(Column::CursorTxid), Expr::col(Column::CursorSeq)]);
     let head = Expr::tuple([Expr::value(head.group()), Expr::value(head.sequence())]);
-    let free = Query::select()
+    Query::select()
         .column(Column::Id)
         .from(webhook::Entity)
         .and_where(Expr::col(Column::Status).eq(WebhookStatus::Active.as_str()))
@@ -39,8 +39,13 @@ pub(super) fn lease_fresh(head: FeedPosition, now: Timestamp, lease: Lease) -> U
         .and_where(cursor.lt(head))
         .order_by_with_nulls(Column::LeaseUntilMs, Order::Asc, NullOrdering::First)
         .limit(1)
-        .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
-        .to_owned();
+        .to_owned()
+}
+
+/// Leases to `lease.holder` the first of [`free_endpoints`]; returns its row.
+pub(super) fn lease_fresh(head: FeedPosition, now: Timestamp, lease: Lease) -> UpdateStatement {
+    use webhook::Column;
+    let free = free_endpoints(head, now).lock_with_behavior(LockType::Update, LockBehavior::SkipLocked).to_owned();
     Query::update()
         .table(webhook::Entity)
         .value(Column::LeaseHolder, lease.holder.as_uuid())
@@ -155,16 +160,16 @@ pub(super) fn schedule_retry(
         .to_owned())
 }
 
-/// Claims for `lease` up to `fetch` retries due at `now`, not claimed by anyone now, of
-/// active endpoints or asked for by an admin, the earliest due first; returns their rows.
-pub(super) fn claim_retries(now: Timestamp, lease: Lease, fetch: u32) -> UpdateStatement {
+/// Up to `fetch` retries due at `now`, not claimed by anyone now, of active endpoints or
+/// asked for by an admin, the earliest due first.
+pub(super) fn due_retries(now: Timestamp, fetch: u32) -> SelectStatement {
     use webhook_retry::Column;
     let active = Query::select()
         .column(webhook::Column::Id)
         .from(webhook::Entity)
         .and_where(Expr::col(webhook::Column::Status).eq(WebhookStatus::Active.as_str()))
         .to_owned();
-    let due = Query::select()
+    Query::select()
         .columns([Column::WebhookId, Column::EventSeq])
         .from(webhook_retry::Entity)
         .and_where(Expr::col(Column::DueAtMs).lte(millis(now)))
@@ -172,8 +177,13 @@ pub(super) fn claim_retries(now: Timestamp, lease: Lease, fetch: u32) -> UpdateS
         .and_where(Expr::col(Column::Manual).eq(true).or(Expr::col(Column::WebhookId).in_subquery(active)))
         .order_by(Column::DueAtMs, Order::Asc)
         .limit(u64::from(fetch))
-        .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
-        .to_owned();
+        .to_owned()
+}
+
+/// Claims for `lease` the [`due_retries`]; returns their rows.
+pub(super) fn claim_retries(now: Timestamp, lease: Lease, fetch: u32) -> UpdateStatement {
+    use webhook_retry::Column;
+    let due = due_retries(now, fetch).lock_with_behavior(LockType::Update, LockBehavior::SkipLocked).to_owned();
     Query::update()
         .table(webhook_retry::Entity)
         .value(Column::LeaseHolder, lease.holder.as_uuid())
