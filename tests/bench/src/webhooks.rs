@@ -120,13 +120,18 @@ async fn serve(mut stream: TcpStream, lags_ms: Arc<Mutex<Vec<f64>>>) {
     }
 }
 
-/// For an `order.placed` event, milliseconds from its order's creation until now.
+/// For an `order.placed` event, milliseconds from its order's creation until now. The
+/// body is searched rather than parsed, so that the receiver, which shares the cores
+/// with the server, costs as little as it can.
 fn order_lag_ms(body: &[u8]) -> Option<f64> {
-    let event: serde_json::Value = serde_json::from_slice(body).ok()?;
-    if event["type"] != "order.placed" {
+    let text = std::str::from_utf8(body).ok()?;
+    if !text.contains(r#""type":"order.placed""#) {
         return None;
     }
-    let created = chrono::DateTime::parse_from_rfc3339(event["occurred_at"].as_str()?).ok()?;
+    let key = r#""occurred_at":""#;
+    let start = text.find(key)? + key.len();
+    let end = start + text[start..].find('"')?;
+    let created = chrono::DateTime::parse_from_rfc3339(&text[start..end]).ok()?;
     let lag = chrono::Utc::now().signed_duration_since(created);
     Some(lag.num_microseconds()? as f64 / 1_000.0)
 }
@@ -174,4 +179,18 @@ pub fn quantile(sorted: &[f64], q: f64) -> f64 {
         return f64::NAN;
     }
     sorted[((sorted.len() - 1) as f64 * q).round() as usize]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::order_lag_ms;
+
+    #[test]
+    fn the_lag_of_an_order_placed_event_is_read_from_its_body() {
+        let at = (chrono::Utc::now() - chrono::TimeDelta::milliseconds(250)).to_rfc3339();
+        let body = format!(r#"{{"id":"x","type":"order.placed","occurred_at":"{at}","data":{{}}}}"#);
+        let lag = order_lag_ms(body.as_bytes()).expect("a lag");
+        assert!((250.0..5_000.0).contains(&lag), "{lag}");
+        assert!(order_lag_ms(br#"{"type":"product.created","occurred_at":"2026-01-01T00:00:00Z"}"#).is_none());
+    }
 }
