@@ -118,10 +118,21 @@ impl OrderStore for SqlStore {
 
 /// The orders of `rows`, in their order, each with its lines (read in one query).
 pub(super) async fn with_lines(db: &impl ConnectionTrait, rows: Vec<order::Model>) -> Result<Vec<Order>, BackendError> {
+    let ids = order_line::Column::OrderId.is_in(rows.iter().map(|row| row.id));
+    with_lines_where(db, rows, ids).await
+}
+
+/// The orders of `rows`, in their order, each with its lines, read in one query of the
+/// lines `lines_of` selects (at least those of `rows`).
+pub(super) async fn with_lines_where(
+    db: &impl ConnectionTrait,
+    rows: Vec<order::Model>,
+    lines_of: impl sea_orm::sea_query::IntoCondition,
+) -> Result<Vec<Order>, BackendError> {
     let mut lines: HashMap<Uuid, Vec<order_line::Model>> = HashMap::with_capacity(rows.len());
     if !rows.is_empty() {
         for line in order_line::Entity::find()
-            .filter(order_line::Column::OrderId.is_in(rows.iter().map(|row| row.id)))
+            .filter(lines_of)
             .order_by_asc(order_line::Column::OrderId)
             .order_by_asc(order_line::Column::LineNo)
             .all(db)

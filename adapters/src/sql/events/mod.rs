@@ -17,14 +17,14 @@
 pub(super) mod rows;
 pub(super) mod sqlite;
 
-use super::entities::{event, order, webhook_delivery, webhook_retry};
+use super::entities::{event, order, order_line, webhook_delivery, webhook_retry};
 use super::errors::db_error;
-use super::orders::with_lines;
+use super::orders::{with_lines, with_lines_where};
 use super::{SqlStore, convert};
 use async_trait::async_trait;
 use orders_core::domain::{FeedEvent, FeedPosition, Timestamp};
 use orders_core::ports::{BackendError, EventFeed};
-use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
+use sea_orm::sea_query::{Expr, ExprTrait, Query, SimpleExpr};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -44,7 +44,8 @@ impl EventFeed for SqlStore {
                 query.filter(position().gt(Expr::tuple([Expr::value(after.group()), Expr::value(after.sequence())])));
         }
         let rows = query.limit(u64::from(fetch)).all(&self.db).await.map_err(db_error)?;
-        self.feed_events(rows).await
+        let span = rows.first().zip(rows.last()).map(|(first, last)| (position_of(first), position_of(last)));
+        self.feed_events(rows, span).await
     }
 
     async fn at(&self, positions: &[FeedPosition]) -> Result<Vec<FeedEvent>, BackendError> {
@@ -58,7 +59,7 @@ impl EventFeed for SqlStore {
             .all(&self.db)
             .await
             .map_err(db_error)?;
-        self.feed_events(rows).await
+        self.feed_events(rows, None).await
     }
 
     async fn head(&self) -> Result<Option<FeedPosition>, BackendError> {
@@ -130,18 +131,47 @@ impl SqlStore {
         }
     }
 
-    /// `rows` as events, with the orders they name.
-    async fn feed_events(&self, rows: Vec<event::Model>) -> Result<Vec<FeedEvent>, BackendError> {
+    /// `rows` as events, with the orders they name. With `span`, the positions of the
+    /// first and last of `rows`, which are all the final events between them, the orders
+    /// are read as "those of the events in the span": statements of one text, which the
+    /// connections prepare once, where lists of ids would make a statement of each length.
+    async fn feed_events(
+        &self,
+        rows: Vec<event::Model>,
+        span: Option<(FeedPosition, FeedPosition)>,
+    ) -> Result<Vec<FeedEvent>, BackendError> {
         let ids = rows::order_ids(&rows);
         let orders = if ids.is_empty() {
-            HashMap::new()
+            Vec::new()
+        } else if let Some((first, last)) = span {
+            let named = || {
+                let tuple = |at: FeedPosition| Expr::tuple([Expr::value(at.group()), Expr::value(at.sequence())]);
+                Query::select()
+                    .column(event::Column::OrderId)
+                    .from(event::Entity)
+                    .and_where(position().gte(tuple(first)))
+                    .and_where(position().lte(tuple(last)))
+                    .to_owned()
+            };
+            let found = order::Entity::find()
+                .filter(order::Column::Id.in_subquery(named()))
+                .all(&self.db)
+                .await
+                .map_err(db_error)?;
+            with_lines_where(&self.db, found, order_line::Column::OrderId.in_subquery(named())).await?
         } else {
             let found =
                 order::Entity::find().filter(order::Column::Id.is_in(ids)).all(&self.db).await.map_err(db_error)?;
-            with_lines(&self.db, found).await?.into_iter().map(|order| (order.id, order)).collect()
+            with_lines(&self.db, found).await?
         };
+        let orders: HashMap<_, _> = orders.into_iter().map(|order| (order.id, order)).collect();
         rows.into_iter().map(|row| rows::feed_event(row, &orders)).collect::<Result<_, _>>()
     }
+}
+
+/// The feed position of `row`.
+fn position_of(row: &event::Model) -> FeedPosition {
+    FeedPosition::new(row.txid, row.seq)
 }
 
 /// `(txid, seq)`, the feed position of a row.

@@ -106,9 +106,10 @@ impl WebhookStore for SqlStore {
         retries: &[PendingRetry],
     ) -> Result<bool, BackendError> {
         let end = statements::end_lease(leased.endpoint.webhook.id, leased.lease.holder, through);
+        let per = self.rows_per_insert();
         let mut changes = Vec::new();
-        changes.extend(statements::insert_attempts(attempts)?.map(Change::Insert));
-        changes.extend(statements::insert_retries(retries)?.map(Change::Insert));
+        changes.extend(statements::insert_attempts(attempts, per)?.into_iter().map(Change::Insert));
+        changes.extend(statements::insert_retries(retries, per)?.into_iter().map(Change::Insert));
         self.apply(Some(Change::Update(end)), changes).await
     }
 
@@ -138,8 +139,8 @@ impl WebhookStore for SqlStore {
 
     async fn record_retries(&self, holder: WorkerId, outcomes: &[RetryOutcome]) -> Result<(), BackendError> {
         let attempts: Vec<DeliveryAttempt> = outcomes.iter().filter_map(|outcome| outcome.attempt.clone()).collect();
-        let mut changes: Vec<Change> =
-            statements::insert_attempts(&attempts)?.map(Change::Insert).into_iter().collect();
+        let inserts = statements::insert_attempts(&attempts, self.rows_per_insert())?;
+        let mut changes: Vec<Change> = inserts.into_iter().map(Change::Insert).collect();
         for outcome in outcomes {
             let (webhook, position) = (outcome.webhook, outcome.position);
             changes.push(match outcome.then {
@@ -151,5 +152,13 @@ impl WebhookStore for SqlStore {
             }
         }
         self.apply(None, changes).await.map(|_| ())
+    }
+}
+
+impl SqlStore {
+    /// Rows per `INSERT` of the worker's steps: one on SQLite, whose writer then prepares
+    /// each statement once; all in one on PostgreSQL, one round trip.
+    fn rows_per_insert(&self) -> usize {
+        if self.sqlite_writer.is_some() { 1 } else { usize::MAX }
     }
 }

@@ -69,12 +69,18 @@ pub(super) fn end_lease(webhook: WebhookId, holder: WorkerId, through: FeedPosit
         .to_owned()
 }
 
-/// Records `attempts`; `None` when there is none.
-pub(super) fn insert_attempts(attempts: &[DeliveryAttempt]) -> Result<Option<InsertStatement>, BackendError> {
+/// Records `attempts`, `per_statement` rows per statement (SQLite's writer takes one
+/// row a statement, whose text is then always the same, so that it is prepared once:
+/// a statement of each length would crowd the writer's cache of prepared statements).
+pub(super) fn insert_attempts(
+    attempts: &[DeliveryAttempt],
+    per_statement: usize,
+) -> Result<Vec<InsertStatement>, BackendError> {
+    attempts.chunks(per_statement.max(1)).map(insert_attempt_rows).collect()
+}
+
+fn insert_attempt_rows(attempts: &[DeliveryAttempt]) -> Result<InsertStatement, BackendError> {
     use webhook_delivery::Column;
-    if attempts.is_empty() {
-        return Ok(None);
-    }
     let mut insert = Query::insert();
     insert.into_table(webhook_delivery::Entity).columns(Column::iter());
     for attempt in attempts {
@@ -97,16 +103,20 @@ pub(super) fn insert_attempts(attempts: &[DeliveryAttempt]) -> Result<Option<Ins
         ];
         insert.values(values.map(Into::into)).map_err(BackendError::failed)?;
     }
-    Ok(Some(insert))
+    Ok(insert)
 }
 
-/// Adds `retries`, unless one of the same event and endpoint is pending; `None` when
-/// there is none.
-pub(super) fn insert_retries(retries: &[PendingRetry]) -> Result<Option<InsertStatement>, BackendError> {
+/// Adds `retries`, unless one of the same event and endpoint is pending,
+/// `per_statement` rows per statement (as [`insert_attempts`]).
+pub(super) fn insert_retries(
+    retries: &[PendingRetry],
+    per_statement: usize,
+) -> Result<Vec<InsertStatement>, BackendError> {
+    retries.chunks(per_statement.max(1)).map(insert_retry_rows).collect()
+}
+
+fn insert_retry_rows(retries: &[PendingRetry]) -> Result<InsertStatement, BackendError> {
     use webhook_retry::Column;
-    if retries.is_empty() {
-        return Ok(None);
-    }
     let mut insert = Query::insert();
     insert.into_table(webhook_retry::Entity).columns(Column::iter());
     for retry in retries {
@@ -125,7 +135,7 @@ pub(super) fn insert_retries(retries: &[PendingRetry]) -> Result<Option<InsertSt
         insert.values(values.map(Into::into)).map_err(BackendError::failed)?;
     }
     insert.on_conflict(OnConflict::columns([Column::WebhookId, Column::EventSeq]).do_nothing().to_owned());
-    Ok(Some(insert))
+    Ok(insert)
 }
 
 /// Has the event at `position` sent to `webhook` again from `at`: a pending retry
