@@ -14,10 +14,14 @@
 //!   packages `patroni`, `etcd-server`, `haproxy`), for the failover test that runs
 //!   `deploy/local-cluster.sh`.
 //!
+//! - `standardwebhooks` when a Python can import the Standard Webhooks reference
+//!   library (`tests/python/lib.sh` installs it in the venv under `target/`).
+//!
 //! `ORDERS_REQUIRE_POSTGRES=1` (as `.ci/run` sets it) sets the first two whatever is
 //! found, and `ORDERS_REQUIRE_PGBOUNCER=1` the third, so that what is missing fails
 //! those tests instead; `ORDERS_REQUIRE_PROMETHEUS=1` does the same for the fourth and
-//! `ORDERS_REQUIRE_PATRONI=1` for the fifth. Tests marked for a missing tool read
+//! `ORDERS_REQUIRE_PATRONI=1` for the fifth and `ORDERS_REQUIRE_STANDARDWEBHOOKS=1` for the
+//! sixth. Tests marked for a missing tool read
 //! `#[cfg_attr(not(postgres_server), ignore = "...")]`.
 
 #[path = "src/tools.rs"]
@@ -33,11 +37,15 @@ fn main() {
         "ORDERS_REQUIRE_PGBOUNCER",
         "ORDERS_REQUIRE_PROMETHEUS",
         "ORDERS_REQUIRE_PATRONI",
+        "ORDERS_REQUIRE_STANDARDWEBHOOKS",
+        "ORDERS_WEBHOOK_PYTHON",
         "PATH",
     ] {
         println!("cargo::rerun-if-env-changed={variable}");
     }
-    println!("cargo::rustc-check-cfg=cfg(postgres_server, postgres_programs, pgbouncer, prometheus, patroni_cluster)");
+    println!(
+        "cargo::rustc-check-cfg=cfg(postgres_server, postgres_programs, pgbouncer, prometheus, patroni_cluster, standardwebhooks)"
+    );
 
     let required = std::env::var("ORDERS_REQUIRE_POSTGRES").is_ok_and(|value| value == "1");
     if required || std::env::var("ORDERS_TEST_POSTGRES_URL").is_ok_and(|url| !url.is_empty()) {
@@ -67,5 +75,13 @@ fn programs_cfg(cfg: &str, programs: &[&str], required: &str) {
     }
     if std::env::var(required).is_ok_and(|value| value == "1") || found.len() == programs.len() {
         println!("cargo::rustc-cfg={cfg}");
+    }
+    let webhooks_required = std::env::var("ORDERS_REQUIRE_STANDARDWEBHOOKS").is_ok_and(|value| value == "1");
+    let python = tools::webhook_python();
+    if let Some(python) = &python {
+        println!("cargo::rerun-if-changed={}", python.display());
+    }
+    if webhooks_required || python.is_some() {
+        println!("cargo::rustc-cfg=standardwebhooks");
     }
 }

@@ -4,8 +4,8 @@ use crate::memory::MemoryStore;
 use crate::sql::SqlStore;
 use crate::store_options::StoreOptions;
 use orders_core::ports::{
-    BackendError, Clock, IdempotencyStore, LoginAttempts, OrderStore, PasswordHasher, ProductStore, TokenIssuer,
-    UserStore,
+    BackendError, Clock, EventFeed, IdempotencyStore, LoginAttempts, OrderStore, PasswordHasher, ProductStore,
+    TokenIssuer, UserStore, WebhookSender, WebhookStore,
 };
 use orders_core::usecases::Ports;
 use std::sync::Arc;
@@ -102,11 +102,20 @@ pub struct OutsidePorts {
     pub passwords: Arc<dyn PasswordHasher>,
     pub tokens: Arc<dyn TokenIssuer>,
     pub clock: Arc<dyn Clock>,
+    pub webhook_sender: Arc<dyn WebhookSender>,
 }
 
-fn ports_on<S>(store: &S, OutsidePorts { passwords, tokens, clock }: OutsidePorts) -> Ports
+fn ports_on<S>(store: &S, OutsidePorts { passwords, tokens, clock, webhook_sender }: OutsidePorts) -> Ports
 where
-    S: UserStore + ProductStore + OrderStore + IdempotencyStore + LoginAttempts + Clone + 'static,
+    S: UserStore
+        + ProductStore
+        + OrderStore
+        + IdempotencyStore
+        + LoginAttempts
+        + EventFeed
+        + WebhookStore
+        + Clone
+        + 'static,
 {
     Ports {
         users: Arc::new(store.clone()),
@@ -115,6 +124,9 @@ where
         orders: Arc::new(store.clone()),
         idempotency: Arc::new(store.clone()),
         login_attempts: Arc::new(store.clone()),
+        events: Arc::new(store.clone()),
+        webhooks: Arc::new(store.clone()),
+        webhook_sender,
         passwords,
         tokens,
         clock,

@@ -28,6 +28,11 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn start() -> Self {
+        Self::start_with(&[]).await
+    }
+
+    /// The application started with `extra` flags besides the database, secret and demo's.
+    pub async fn start_with(extra: &[&str]) -> Self {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let (url, postgres) = match std::env::var(CONTRACT_DATABASE_VAR).as_deref() {
             Err(_) | Ok("sqlite") => (fresh_database_url(DATABASE, dir.path()), None),
@@ -42,7 +47,7 @@ impl TestApp {
             Ok(other) => panic!("{CONTRACT_DATABASE_VAR}={other}: use sqlite, postgres or pgbouncer"),
         };
         let flags = ["orders-server", "--database-url", &url, "--jwt-secret", JWT_SECRET, "--demo"];
-        let config = Config::try_parse_from(flags).expect("the flags are valid");
+        let config = Config::try_parse_from(flags.iter().chain(extra)).expect("the flags are valid");
         let prepared = startup::prepare(&config).await.expect("the application starts");
         let endpoint = app::build(prepared).map_to_response().boxed();
         Self { api: Api::in_process(endpoint), _dir: dir, _postgres: postgres }

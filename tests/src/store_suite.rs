@@ -19,6 +19,11 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+pub use crate::event_suite::{
+    a_reader_following_the_feed_while_32_writers_place_orders_sees_every_event_once,
+    every_change_records_its_event_in_feed_order, webhook_deliveries_are_leased_retried_given_up_and_revived,
+};
+
 /// One `#[tokio::test]` per case of the suite, each on a fresh store from `$factory`
 /// (an async fn returning a [`TestStore`]), with `$attribute`s on each (to mark the
 /// cases ignored where their store is missing).
@@ -50,6 +55,9 @@ macro_rules! store_suite {
             keys_older_than_their_lifetime_are_purged_and_then_free,
             orders_are_priced_with_the_terms_that_hold_when_placed,
             every_port_answers_within_a_second_while_orders_stream,
+            every_change_records_its_event_in_feed_order,
+            a_reader_following_the_feed_while_32_writers_place_orders_sees_every_event_once,
+            webhook_deliveries_are_leased_retried_given_up_and_revived,
         );
     };
     (@cases $factory:path; $attributes:tt; $($case:ident),+ $(,)?) => {
@@ -66,18 +74,18 @@ macro_rules! store_suite {
 
 const PASSWORD: &str = "correct horse battery";
 
-async fn customer(service: &Service, email: &str, tier: Tier) -> User {
+pub(crate) async fn customer(service: &Service, email: &str, tier: Tier) -> User {
     let registration = Registration::parse(email, PASSWORD, None).unwrap();
     let access = AccessChange { tier: Some(tier), role: None };
     service.create_user(&Actor::Operator, registration, access).await.unwrap()
 }
 
-async fn product(service: &Service, sku: &str, price_cents: i64, stock: i64) -> Product {
+pub(crate) async fn product(service: &Service, sku: &str, price_cents: i64, stock: i64) -> Product {
     let new = NewProduct::parse(sku, &format!("Product {sku}"), price_cents, stock).unwrap();
     service.create_product(&Actor::Operator, new).await.unwrap()
 }
 
-fn items(lines: &[(&Product, i64)]) -> OrderItems {
+pub(crate) fn items(lines: &[(&Product, i64)]) -> OrderItems {
     let raw: Vec<_> = lines.iter().map(|(p, q)| (p.id, *q)).collect();
     OrderItems::parse(&raw).unwrap()
 }
@@ -884,7 +892,7 @@ pub async fn keys_older_than_their_lifetime_are_purged_and_then_free(t: &TestSto
 pub async fn the_order_statements_name_only_columns_that_exist(t: &TestStore) {
     use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
     use sea_orm::{ConnectionTrait, Database};
-    const TABLES: [&str; 5] = ["users", "products", "orders", "order_lines", "idempotency_keys"];
+    const TABLES: [&str; 6] = ["users", "products", "orders", "order_lines", "idempotency_keys", "events"];
     let identifier = |c: char| c.is_ascii_alphanumeric() || c == '_';
     let mut named = std::collections::BTreeSet::new();
     for sql in orders_adapters::sql::POSTGRES_ORDER_STATEMENTS {

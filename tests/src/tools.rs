@@ -1,7 +1,7 @@
 //! Where the programs from outside Cargo that some tests need are found: PostgreSQL's
 //! server programs (`initdb`, `pg_ctl`), in the directory `pg_config --bindir` names,
-//! else on `PATH`. The build script compiles this file too, to mark the tests that need
-//! a missing program as ignored.
+//! else on `PATH`; a Python with the `standardwebhooks` package. The build script
+//! compiles this file too, to mark the tests that need a missing program as ignored.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -21,4 +21,23 @@ pub fn postgres_bin_dir() -> Option<PathBuf> {
 pub fn on_path(program: &str) -> Option<PathBuf> {
     let paths = std::env::var_os("PATH")?;
     std::env::split_paths(&paths).map(|dir| dir.join(program)).find(|path| path.is_file())
+}
+
+/// A Python that can import the Standard Webhooks reference library: the one
+/// `ORDERS_WEBHOOK_PYTHON` names, else the venv `tests/python/lib.sh` makes under
+/// `target/` (or `$CARGO_TARGET_DIR`), else `python3` on `PATH`.
+pub fn webhook_python() -> Option<PathBuf> {
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent()?.to_path_buf();
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| workspace.join("target"), PathBuf::from);
+    let candidates = [
+        std::env::var_os("ORDERS_WEBHOOK_PYTHON").map(PathBuf::from),
+        Some(target.join("python-venv/bin/python")),
+        on_path("python3"),
+    ];
+    candidates.into_iter().flatten().find(|python| {
+        Command::new(python)
+            .args(["-c", "import standardwebhooks"])
+            .output()
+            .is_ok_and(|output| output.status.success())
+    })
 }

@@ -2,13 +2,15 @@
 //! `memory://`. One lock guards all state, and every call does all it does under it,
 //! so calls are serializable and placements never oversell.
 
+mod events;
 mod orders;
 mod state;
+mod webhooks;
 
 use crate::memory::state::{LoginWindow, State};
 use async_trait::async_trait;
 use orders_core::domain::{
-    Email, IdempotencyRecord, PasswordHash, Product, ProductChanges, ProductId, RecordedOutcome, Refusal,
+    Email, Event, IdempotencyRecord, PasswordHash, Product, ProductChanges, ProductId, RecordedOutcome, Refusal,
     RestockQuantity, Sku, Stock, Timestamp, User, UserId,
 };
 use orders_core::ports::{
@@ -90,6 +92,7 @@ impl ProductStore for MemoryStore {
         }
         state.product_skus.insert(product.sku.clone(), product.id);
         state.products.insert(product.id, product.clone());
+        state.record(Event::product_created(product));
         Ok(())
     }
 
@@ -125,14 +128,18 @@ impl ProductStore for MemoryStore {
         at: Timestamp,
     ) -> Result<Option<Product>, BackendError> {
         let mut state = self.state.lock().await;
-        Ok(state.products.get_mut(&id).map(|product| {
+        let updated = state.products.get_mut(&id).map(|product| {
             if let Some(name) = &changes.name {
                 product.name = name.clone();
             }
             product.price = changes.price.unwrap_or(product.price);
             product.updated_at = at;
             product.clone()
-        }))
+        });
+        if let Some(product) = &updated {
+            state.record(Event::product_updated(product));
+        }
+        Ok(updated)
     }
 
     #[tracing::instrument(level = "debug", name = "ProductStore::restock", skip_all)]
@@ -151,7 +158,9 @@ impl ProductStore for MemoryStore {
         };
         product.stock = stock;
         product.updated_at = at;
-        Ok(RestockOutcome::Restocked(product.clone()))
+        let restocked = product.clone();
+        state.record(Event::product_restocked(&restocked));
+        Ok(RestockOutcome::Restocked(restocked))
     }
 }
 

@@ -6,8 +6,8 @@ use super::MemoryStore;
 use super::state::State;
 use async_trait::async_trait;
 use orders_core::domain::{
-    IdempotencyRecord, Order, OrderContext, OrderId, OrderStatus, ProductId, ProductState, RecordedOutcome, Stock,
-    Tier, Timestamp, UserId,
+    Event, IdempotencyRecord, Order, OrderContext, OrderId, OrderStatus, ProductId, ProductState, RecordedOutcome,
+    Stock, Tier, Timestamp, UserId,
 };
 use orders_core::ports::{BackendError, KeyClaim, OrderStore, Placement};
 use std::ops::Bound;
@@ -49,8 +49,11 @@ impl OrderStore for MemoryStore {
             let products: Vec<ProductId> = order.lines.iter().map(|line| line.product_id).collect();
             return Ok(Placement::Stale(state.context(order.user_id, &products)));
         }
+        let mut taken = Vec::with_capacity(left.len());
         for (product, stock) in left {
-            state.products.get_mut(&product).expect("checked above").stock = stock;
+            let product = state.products.get_mut(&product).expect("checked above");
+            product.stock = stock;
+            taken.push(product.clone());
         }
         if let Some(claim) = claim {
             let record = IdempotencyRecord {
@@ -60,6 +63,8 @@ impl OrderStore for MemoryStore {
             state.claim_key(claim, record);
         }
         state.orders.insert(order.id, order.clone());
+        state.record(Event::order_placed(order));
+        taken.iter().filter_map(|product| Event::stock_taken(product, order.created_at)).for_each(|e| state.record(e));
         Ok(Placement::Placed)
     }
 
@@ -84,6 +89,7 @@ impl OrderStore for MemoryStore {
         let stored = state.orders.get_mut(&order.id).expect("checked above");
         stored.status = OrderStatus::Cancelled;
         stored.cancelled_at = Some(at);
+        state.record(Event::order_cancelled(order, at));
         Ok(true)
     }
 

@@ -1,7 +1,10 @@
 //! The in-memory store's data, behind its one lock.
 
-use orders_core::domain::{Email, IdempotencyRecord, Order, OrderId, Product, ProductId, Sku, Timestamp, User, UserId};
-use orders_core::ports::{Claim, KeyClaim};
+use orders_core::domain::{
+    DeliveryAttempt, DeliveryId, Email, Endpoint, Event, FeedEvent, FeedPosition, IdempotencyRecord, Order, OrderId,
+    Product, ProductId, Sku, Timestamp, User, UserId, WebhookId,
+};
+use orders_core::ports::{Claim, KeyClaim, Lease, PendingRetry};
 use std::collections::{BTreeMap, HashMap};
 
 #[derive(Default)]
@@ -15,6 +18,30 @@ pub(super) struct State {
     pub orders: BTreeMap<OrderId, Order>,
     pub idempotency_keys: HashMap<(UserId, String), (IdempotencyRecord, Timestamp)>,
     pub login_attempts: HashMap<Email, LoginWindow>,
+    /// The outbox, in feed order: `(0, n)` for the n-th event ever recorded.
+    pub events: Vec<FeedEvent>,
+    pub events_recorded: i64,
+    /// Ordered by id, which is creation order.
+    pub webhooks: BTreeMap<WebhookId, StoredWebhook>,
+    pub retries: BTreeMap<(WebhookId, FeedPosition), StoredRetry>,
+    /// Ordered by id, which is time order.
+    pub attempts: BTreeMap<DeliveryId, DeliveryAttempt>,
+}
+
+/// An endpoint, where its deliveries are, and who holds it.
+pub(super) struct StoredWebhook {
+    pub endpoint: Endpoint,
+    pub cursor: FeedPosition,
+    pub lease: Option<Lease>,
+    /// Until when it was last leased, so that the one leased longest ago goes first.
+    pub leased_until: Option<Timestamp>,
+}
+
+/// A retry, whether an admin asked for it, and who claimed it.
+pub(super) struct StoredRetry {
+    pub retry: PendingRetry,
+    pub manual: bool,
+    pub lease: Option<Lease>,
 }
 
 /// The logins counted for one email in its current window.
@@ -24,6 +51,12 @@ pub(super) struct LoginWindow {
 }
 
 impl State {
+    /// Appends `event` to the outbox.
+    pub fn record(&mut self, event: Event) {
+        self.events_recorded += 1;
+        self.events.push(FeedEvent { position: FeedPosition::new(0, self.events_recorded), event });
+    }
+
     /// Records `record` under `claim`'s key unless the key is taken.
     pub fn claim_key(&mut self, claim: &KeyClaim, record: IdempotencyRecord) -> Claim {
         let slot = (claim.user, claim.key.as_str().to_owned());

@@ -11,13 +11,13 @@
 //! even a lone read runs in one here. That costs round trips (begin, parse, bind,
 //! commit): the price of the pooler, measured in docs/benchmarks.md.
 
-use super::statement::{exec_error, query_error, statement};
+use super::pg_transaction::{Held, PgTransaction};
+use super::statement::exec_error;
 use sea_orm::sqlx::pool::PoolConnection;
 use sea_orm::sqlx::postgres::PgConnectOptions;
 use sea_orm::sqlx::{self, PgPool, Postgres};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, ExecResult, QueryResult, RuntimeErr, Statement};
 use std::sync::Arc;
-use tokio::sync::Mutex;
 
 /// How every transaction begins: with the store's statement timeout
 /// ([`StoreOptions::statement_timeout`](crate::StoreOptions)'s default), for it alone.
@@ -32,8 +32,16 @@ pub(crate) struct Bounced {
 }
 
 /// A transaction through PgBouncer, on one pooled connection until it ends.
-pub(crate) struct BouncedTransaction {
-    conn: Mutex<Option<PoolConnection<Postgres>>>,
+pub(crate) type BouncedTransaction = PgTransaction<PoolConnection<Postgres>>;
+
+impl Held for PoolConnection<Postgres> {
+    fn conn(&mut self) -> &mut sqlx::PgConnection {
+        self
+    }
+
+    fn discard(mut self) {
+        self.close_on_drop();
+    }
 }
 
 fn unprepared() -> DbErr {
@@ -67,9 +75,7 @@ impl Bounced {
     /// from everyone else).
     pub(crate) async fn begin(&self) -> Result<BouncedTransaction, DbErr> {
         let conn = self.pool.acquire().await.map_err(|e| DbErr::Conn(RuntimeErr::SqlxError(Arc::new(e))))?;
-        let transaction = BouncedTransaction { conn: Mutex::new(Some(conn)) };
-        transaction.with(async |conn| sqlx::raw_sql(BEGIN).execute(conn).await.map_err(exec_error)).await?;
-        Ok(transaction)
+        PgTransaction::begin(conn, BEGIN, false).await
     }
 
     /// Runs `work` in a transaction of its own, committed when it succeeds.
@@ -101,71 +107,6 @@ impl ConnectionTrait for Bounced {
 
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
         self.alone(async |transaction| transaction.query_all_raw(stmt).await).await
-    }
-}
-
-impl BouncedTransaction {
-    /// Commits, and hands the connection back to the pool.
-    pub(crate) async fn commit(&self) -> Result<(), DbErr> {
-        let Some(mut conn) = self.conn.lock().await.take() else { return Ok(()) };
-        sqlx::raw_sql("COMMIT").execute(&mut *conn).await.map_err(exec_error)?;
-        Ok(())
-    }
-
-    async fn with<T>(&self, work: impl AsyncFnOnce(&mut sqlx::PgConnection) -> Result<T, DbErr>) -> Result<T, DbErr> {
-        let mut conn = self.conn.lock().await;
-        let conn = conn.as_mut().ok_or_else(|| DbErr::Custom("the transaction has ended".to_owned()))?;
-        work(conn).await
-    }
-}
-
-impl Drop for BouncedTransaction {
-    /// An uncommitted transaction is rolled back before its connection is reused; a
-    /// connection whose rollback cannot run is closed, which rolls back too.
-    fn drop(&mut self) {
-        let Some(mut conn) = self.conn.get_mut().take() else { return };
-        match tokio::runtime::Handle::try_current() {
-            Ok(runtime) => {
-                runtime.spawn(async move {
-                    if sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await.is_err() {
-                        conn.close_on_drop();
-                    }
-                });
-            }
-            Err(_) => conn.close_on_drop(),
-        }
-    }
-}
-
-#[async_trait::async_trait]
-impl ConnectionTrait for BouncedTransaction {
-    fn get_database_backend(&self) -> DbBackend {
-        DbBackend::Postgres
-    }
-
-    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
-        self.with(async |conn| statement(&stmt, false).execute(conn).await.map(ExecResult::from).map_err(exec_error))
-            .await
-    }
-
-    async fn execute_unprepared(&self, _sql: &str) -> Result<ExecResult, DbErr> {
-        Err(unprepared())
-    }
-
-    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
-        self.with(async |conn| {
-            let row = statement(&stmt, false).fetch_optional(conn).await.map_err(query_error)?;
-            Ok(row.map(QueryResult::from))
-        })
-        .await
-    }
-
-    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        self.with(async |conn| {
-            let rows = statement(&stmt, false).fetch_all(conn).await.map_err(query_error)?;
-            Ok(rows.into_iter().map(QueryResult::from).collect())
-        })
-        .await
     }
 }
 

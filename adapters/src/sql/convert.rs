@@ -12,7 +12,7 @@ use orders_core::ports::{BackendError, KeyClaim};
 use sea_orm::ActiveValue::Set;
 use uuid::Uuid;
 
-fn stored<T>(value: Result<T, Invalid>, column: &str) -> Result<T, BackendError> {
+pub(crate) fn stored<T>(value: Result<T, Invalid>, column: &str) -> Result<T, BackendError> {
     value.map_err(|invalid| BackendError::failed(format!("stored {column} is invalid: {invalid}")))
 }
 

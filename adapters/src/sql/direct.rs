@@ -10,6 +10,7 @@
 //! starts clean. A connection that fails its check, or breaks, is dropped and replaced.
 //! The pool itself is deadpool's.
 
+use super::pg_transaction::{Held, PgTransaction};
 use super::statement::{exec_error, query_error, statement};
 use crate::store_options::StoreOptions;
 use deadpool::managed::{self, Metrics, Object, Pool, PoolError, RecycleResult, Timeouts};
@@ -30,13 +31,16 @@ pub(crate) struct Direct {
     pool: Pool<Connector>,
 }
 
+/// A transaction on a direct connection.
+pub(crate) type DirectTransaction = PgTransaction<Object<Connector>>;
+
 /// Opens and checks the pool's connections.
-struct Connector {
+pub(crate) struct Connector {
     options: PgConnectOptions,
 }
 
-/// A pooled connection, and whether its last statement ran to its end.
-struct Pooled {
+/// A pooled connection, and whether its last statement (or transaction) ran to its end.
+pub(crate) struct Pooled {
     conn: PgConnection,
     settled: bool,
 }
@@ -90,15 +94,28 @@ impl Direct {
         self.run(async |conn| conn.ping().await, exec_error).await
     }
 
+    /// A transaction on a connection of the pool (see [`PgTransaction`]).
+    pub(crate) async fn begin(&self) -> Result<DirectTransaction, DbErr> {
+        let mut pooled = self.checkout().await?;
+        pooled.settled = false;
+        PgTransaction::begin(pooled, "BEGIN", true).await
+    }
+
+    /// A connection of the pool, its wait timed.
+    async fn checkout(&self) -> Result<Object<Connector>, DbErr> {
+        let asked = Instant::now();
+        let pooled = self.pool.get().await.map_err(pool_error)?;
+        metrics::histogram!(ACQUIRE_SECONDS).record(asked.elapsed().as_secs_f64());
+        Ok(pooled)
+    }
+
     /// Runs `work` on a pooled connection; a connection that broke is not reused.
     async fn run<T>(
         &self,
         work: impl AsyncFnOnce(&mut PgConnection) -> Result<T, sqlx::Error>,
         error: fn(sqlx::Error) -> DbErr,
     ) -> Result<T, DbErr> {
-        let asked = Instant::now();
-        let mut pooled = self.pool.get().await.map_err(pool_error)?;
-        metrics::histogram!(ACQUIRE_SECONDS).record(asked.elapsed().as_secs_f64());
+        let mut pooled = self.checkout().await?;
         pooled.settled = false;
         match work(&mut pooled.conn).await {
             Ok(done) => {
@@ -112,6 +129,20 @@ impl Direct {
                 Err(error(failure))
             }
         }
+    }
+}
+
+impl Held for Object<Connector> {
+    fn conn(&mut self) -> &mut PgConnection {
+        &mut self.conn
+    }
+
+    fn discard(self) {
+        drop(Object::take(self));
+    }
+
+    fn settled(&mut self) {
+        self.settled = true;
     }
 }
 

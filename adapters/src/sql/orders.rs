@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use orders_core::domain::{Order, OrderContext, OrderId, ProductId, Tier, Timestamp, UserId};
 use orders_core::ports::{BackendError, KeyClaim, OrderStore, Placement};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::collections::HashMap;
 use std::time::Duration;
 use uuid::Uuid;
@@ -117,24 +117,40 @@ impl OrderStore for SqlStore {
             }
         }
         let rows = query.all(&self.db).await.map_err(db_error)?;
-        let mut lines: HashMap<Uuid, Vec<order_line::Model>> = HashMap::with_capacity(rows.len());
-        if !rows.is_empty() {
-            for line in order_line::Entity::find()
-                .filter(order_line::Column::OrderId.is_in(rows.iter().map(|row| row.id)))
-                .order_by_asc(order_line::Column::OrderId)
-                .order_by_asc(order_line::Column::LineNo)
-                .all(&self.db)
-                .await
-                .map_err(db_error)?
-            {
-                lines.entry(line.order_id).or_default().push(line);
-            }
-        }
-        rows.into_iter()
-            .map(|row| {
-                let order_lines = lines.remove(&row.id).unwrap_or_default();
-                convert::order(row, order_lines)
-            })
-            .collect()
+        with_lines(&self.db, rows).await
     }
+}
+
+/// The orders of `rows`, in their order, each with its lines (read in one query).
+pub(super) async fn with_lines(db: &impl ConnectionTrait, rows: Vec<order::Model>) -> Result<Vec<Order>, BackendError> {
+    let ids = order_line::Column::OrderId.is_in(rows.iter().map(|row| row.id));
+    with_lines_where(db, rows, ids).await
+}
+
+/// The orders of `rows`, in their order, each with its lines, read in one query of the
+/// lines `lines_of` selects (at least those of `rows`).
+pub(super) async fn with_lines_where(
+    db: &impl ConnectionTrait,
+    rows: Vec<order::Model>,
+    lines_of: impl sea_orm::sea_query::IntoCondition,
+) -> Result<Vec<Order>, BackendError> {
+    let mut lines: HashMap<Uuid, Vec<order_line::Model>> = HashMap::with_capacity(rows.len());
+    if !rows.is_empty() {
+        for line in order_line::Entity::find()
+            .filter(lines_of)
+            .order_by_asc(order_line::Column::OrderId)
+            .order_by_asc(order_line::Column::LineNo)
+            .all(db)
+            .await
+            .map_err(db_error)?
+        {
+            lines.entry(line.order_id).or_default().push(line);
+        }
+    }
+    rows.into_iter()
+        .map(|row| {
+            let order_lines = lines.remove(&row.id).unwrap_or_default();
+            convert::order(row, order_lines)
+        })
+        .collect()
 }

@@ -1,6 +1,7 @@
 //! Placing and cancelling an order on PostgreSQL, one statement each
 //! (`postgres/place.sql`, `postgres/cancel.sql`, and `postgres/claim_key.sql` for a
-//! refusal's key), with every value bound. In autocommit one statement is one
+//! refusal's key), with every value bound, each recording its events as
+//! [`Event`](orders_core::domain::Event)'s constructors say. In autocommit one statement is one
 //! transaction: an order is placed (or found stale) and committed in one round trip,
 //! and answered only once committed. A key held by another request in flight is waited
 //! for by trying again, for at most [`KEY_WAIT`].
@@ -9,7 +10,7 @@ use super::KEY_WAIT;
 use super::convert::{self};
 use super::entities::idempotency_key;
 use super::errors::db_error;
-use orders_core::domain::{Order, OrderContext, Tier, Timestamp};
+use orders_core::domain::{EventId, Order, OrderContext, Tier, Timestamp};
 use orders_core::ports::{BackendError, Claim, KeyClaim, Placement};
 use sea_orm::sea_query::Value;
 use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, QueryResult, Statement};
@@ -52,6 +53,8 @@ pub(super) async fn place(
         claim.map(|c| c.key.as_str().to_owned()).into(),
         claim.map(|c| c.fingerprint.as_str().to_owned()).into(),
         claim.map(|c| convert::millis(c.at)).into(),
+        EventId::generate().as_uuid().into(),
+        lines.iter().map(|_| EventId::generate().as_uuid()).collect::<Vec<_>>().into(),
     ];
     let statement = Statement::from_sql_and_values(DbBackend::Postgres, PLACE, values);
     let rows = match until_the_key_is_free(db, statement).await? {
@@ -82,7 +85,8 @@ pub(super) async fn place(
 
 /// Cancels `order` at `at` (see [`OrderStore::cancel`](orders_core::ports::OrderStore::cancel)).
 pub(super) async fn cancel(db: &impl ConnectionTrait, order: &Order, at: Timestamp) -> Result<bool, BackendError> {
-    let statement = Statement::from_sql_and_values(DbBackend::Postgres, CANCEL, [order.id.as_uuid().into(), at.into()]);
+    let values = [order.id.as_uuid().into(), at.into(), EventId::generate().as_uuid().into()];
+    let statement = Statement::from_sql_and_values(DbBackend::Postgres, CANCEL, values);
     let row = db.query_one_raw(statement).await.map_err(db_error)?;
     flag(&row.ok_or_else(|| BackendError::failed("cancelling an order answered no row"))?, "cancelled")
 }

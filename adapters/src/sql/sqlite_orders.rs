@@ -7,6 +7,7 @@
 
 use super::convert::{self, StoredOutcome};
 use super::entities::{idempotency_key, order, order_line, product, user};
+use super::events;
 use super::sqlite_statements::{
     Built, column, execute_built, param, query, query_built, sql_of, time_text, uuid_column,
 };
@@ -86,6 +87,7 @@ fn place_in(
         return Ok((Placement::Stale(context_in(conn, order.user_id, &products)?), false));
     }
     insert_order(conn, order)?;
+    events::sqlite::record_placement(conn, order)?;
     Ok((Placement::Placed, true))
 }
 
@@ -107,6 +109,7 @@ fn cancel_in(conn: &Connection, order: &Order, at: Timestamp) -> Result<(bool, b
             return Err(BackendError::failed(format!("product {} of a placed order has vanished", line.product_id)));
         }
     }
+    events::sqlite::record_cancellation(conn, order, at)?;
     Ok((true, true))
 }
 

@@ -71,7 +71,15 @@ pub(super) fn time_text(at: chrono::DateTime<chrono::Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::AutoSi, false)
 }
 
-/// Runs a query, each row read by `read`.
+/// Runs a statement that changes rows, built for this run; how many it changed.
+pub(super) fn execute(conn: &Connection, statement: &impl QueryStatementWriter) -> Result<usize, BackendError> {
+    let (sql, values) = statement.build(SqliteQueryBuilder);
+    let bound = bind(values.0)?;
+    let mut prepared = conn.prepare_cached(&sql).map_err(sqlite_error)?;
+    prepared.execute(params_from_iter(bound)).map_err(sqlite_error)
+}
+
+/// Runs a query built for this run, each row read by `read`.
 pub(super) fn query<T>(
     conn: &Connection,
     statement: &impl QueryStatementWriter,
@@ -116,6 +124,7 @@ fn bound(value: Value) -> Result<Bound, BackendError> {
         Value::TinyUnsigned(v) => or_null(v, |v| Bound::Integer(i64::from(v))),
         Value::SmallUnsigned(v) => or_null(v, |v| Bound::Integer(i64::from(v))),
         Value::Unsigned(v) => or_null(v, |v| Bound::Integer(i64::from(v))),
+        Value::BigUnsigned(Some(v)) => Bound::Integer(i64::try_from(v).map_err(BackendError::failed)?),
         Value::Float(v) => or_null(v, |v| Bound::Real(f64::from(v))),
         Value::Double(v) => or_null(v, Bound::Real),
         Value::String(v) => or_null(v, Bound::Text),

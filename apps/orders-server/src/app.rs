@@ -15,8 +15,8 @@ const METRICS_PATH: &str = "/metrics";
 
 /// The application over what [`startup::prepare`](crate::startup::prepare) made.
 pub fn build(prepared: Prepared) -> impl Endpoint + 'static {
-    let Prepared { store, service, cursors, limits, metrics } = prepared;
-    let api = api::openapi_service(service.clone(), store, cursors, limits);
+    let Prepared { store, service, cursors, limits, metrics, longest_feed_wait } = prepared;
+    let api = api::openapi_service(service.clone(), store, cursors, limits, longest_feed_wait);
     let mut routes = Route::new();
     let mut get_paths = DOCUMENT_PATHS.to_vec();
     if let Some(metrics) = metrics {

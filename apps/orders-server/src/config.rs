@@ -11,7 +11,10 @@ use clap::Parser;
 use orders_adapters::StoreOptions;
 use orders_adapters::passwords::HashingLimit;
 use orders_adapters::tokens::JwtIssuer;
-use orders_core::domain::Currency;
+use orders_adapters::webhooks::targets::TargetPolicy;
+use orders_composition::OutsideSettings;
+use orders_core::domain::{Currency, EventRetention};
+use orders_core::usecases::Settings;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -111,6 +114,15 @@ pub struct Config {
     /// Proxies whose X-Forwarded-For names the client's address, as comma-separated addresses or networks; empty trusts none.
     #[arg(long, env = "ORDERS_TRUSTED_PROXIES", default_value = "127.0.0.0/8,::1", value_parser = TrustedProxies::parse)]
     pub trusted_proxies: TrustedProxies,
+
+    /// Days events are kept at least (the event feed, and webhook deliveries of them) before they are purged.
+    #[arg(long, env = "ORDERS_EVENT_RETENTION_DAYS", default_value_t = 30,
+          value_parser = clap::value_parser!(i64).range(1..=3_650))]
+    pub event_retention_days: i64,
+
+    /// Let webhooks use http and targets that are loopback, private, link-local or unspecified addresses (development and tests only).
+    #[arg(long, env = "ORDERS_WEBHOOK_ALLOW_PRIVATE", action = clap::ArgAction::SetTrue)]
+    pub webhook_allow_private: bool,
 }
 
 impl Config {
@@ -143,6 +155,28 @@ impl Config {
             idle: Duration::from_millis(self.idle_timeout_ms),
             head: Duration::from_millis(self.header_timeout_ms),
         }
+    }
+
+    /// The rules the use cases apply that the deployment chooses.
+    pub fn settings(&self) -> Settings {
+        let event_retention = EventRetention::days(self.event_retention_days).unwrap_or_default();
+        Settings { currency: self.currency, event_retention, ..Settings::default() }
+    }
+
+    /// How the adapters that reach outside the store behave.
+    pub fn outside_settings(&self) -> OutsideSettings {
+        OutsideSettings {
+            hashing: self.hashing_limit(),
+            webhook_targets: TargetPolicy { allow_private: self.webhook_allow_private },
+        }
+    }
+
+    /// The longest a request for the event feed waits for an event: 30 seconds, and
+    /// 2 seconds less than the connection idle timeout, which would close its silent
+    /// connection first.
+    pub fn longest_feed_wait(&self) -> Duration {
+        let below_idle = Duration::from_millis(self.idle_timeout_ms).saturating_sub(Duration::from_secs(2));
+        Duration::from_secs(crate::api::dto::documented::WaitSeconds::MAX).min(below_idle)
     }
 
     /// How many password hashes run at once, and how long a request waits for one.
@@ -221,6 +255,16 @@ mod tests {
         assert!(config.jwt_secret.is_none() && !config.demo && config.otlp_endpoint.is_none());
         let traced = Config::try_parse_from(["orders-server", "--otlp-endpoint", "http://collector:4318/"]).unwrap();
         assert_eq!(traced.otlp_endpoint.as_deref(), Some("http://collector:4318"));
+        assert_eq!(config.event_retention_days, 30);
+        assert!(!config.webhook_allow_private);
+        assert_eq!(config.longest_feed_wait(), Duration::from_secs(28), "below the 30 s idle timeout");
+    }
+
+    #[test]
+    fn private_webhook_targets_are_allowed_by_the_flag_or_the_environment() {
+        assert!(Config::try_parse_from(["orders-server", "--webhook-allow-private"]).unwrap().webhook_allow_private);
+        let config = Config::try_parse_from(["orders-server", "--idle-timeout-ms", "60000"]).unwrap();
+        assert_eq!(config.longest_feed_wait(), Duration::from_secs(30));
     }
 
     #[test]
@@ -235,6 +279,7 @@ mod tests {
             &["orders-server", "--otlp-endpoint", "collector:4318"],
             &["orders-server", "--otlp-endpoint", "ftp://collector:4318"],
             &["orders-server", "--otlp-endpoint", "http://collector:4318/?x=1"],
+            &["orders-server", "--event-retention-days", "0"],
         ] {
             assert!(Config::try_parse_from(args).is_err(), "{args:?} was accepted");
         }

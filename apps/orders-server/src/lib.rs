@@ -10,14 +10,18 @@
 //! - [`middleware`]: body limit, problem details for poem's errors, request log.
 //! - [`metrics`]: Prometheus metrics and the counters of what happened.
 //! - [`demo`]: `--demo` data.
+//! - [`feed_watch`]: long polling of the event feed.
+//! - [`webhook_worker`]: the background task that delivers webhooks.
 
 pub mod api;
 pub mod app;
 pub mod config;
 pub mod connections;
 pub mod demo;
+pub mod feed_watch;
 pub mod metrics;
 pub mod middleware;
 pub mod refusals;
 pub mod startup;
 pub mod telemetry;
+pub mod webhook_worker;

@@ -6,20 +6,24 @@ use crate::api::cursors::CursorKey;
 use crate::config::Config;
 use crate::connections::{self, CappedAcceptor};
 use crate::metrics::Metrics;
-use crate::{app, demo};
+use crate::{app, demo, webhook_worker};
 use anyhow::Context;
 use orders_adapters::Store;
-use orders_core::usecases::{Service, Settings};
+use orders_core::usecases::Service;
 use poem::Server;
 use poem::listener::{Acceptor, Listener, TcpListener};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio_util::sync::CancellationToken;
 
 /// How long in-flight requests may take to finish after a shutdown signal.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
-/// How often forgotten idempotency keys are purged.
+/// How often forgotten idempotency keys and old events are purged.
 const PURGE_EVERY: Duration = Duration::from_secs(60 * 60);
+/// How long webhook deliveries in flight may take to finish after a shutdown signal:
+/// more than one delivery's timeout.
+const DELIVERIES_GRACE: Duration = Duration::from_secs(15);
 
 /// What [`run`] serves, and what tests serve in process.
 pub struct Prepared {
@@ -30,6 +34,8 @@ pub struct Prepared {
     /// Served at `/metrics` on the main listener; `None` with metrics off or on an
     /// address of their own.
     pub metrics: Option<Metrics>,
+    /// The longest a request for the event feed waits for an event.
+    pub longest_feed_wait: Duration,
 }
 
 /// The store `config` names, migrated, and the use cases over it, with the demo data
@@ -44,21 +50,28 @@ pub async fn prepare(config: &Config) -> anyhow::Result<Prepared> {
     if keys.random {
         tracing::warn!("no --jwt-secret (ORDERS_JWT_SECRET) given: using a random one; tokens die with this process");
     }
-    let (tokens, settings) = (Arc::new(keys.tokens), Settings { currency: config.currency });
+    let (tokens, settings, outside) = (Arc::new(keys.tokens), config.settings(), config.outside_settings());
     let service = match &config.replica_database_url {
-        None => orders_composition::service(&store, tokens, settings, config.hashing_limit()),
+        None => orders_composition::service(&store, tokens, settings, outside),
         Some(url) => {
             let replica = Store::open(url, &config.store_options())
                 .await
                 .with_context(|| format!("cannot open the replica database {}", redacted(url)))?;
-            orders_composition::service_with_catalogue(&store, &replica, tokens, settings, config.hashing_limit())
+            orders_composition::service_with_catalogue(&store, &replica, tokens, settings, outside)
         }
     };
     if config.demo {
         demo::seed(&service).await.context("cannot create the demo data")?;
     }
     let metrics = config.metrics.then(|| Metrics::install(store.clone()));
-    Ok(Prepared { store, service, cursors: keys.cursors, limits: Arc::new(config.address_limits()), metrics })
+    Ok(Prepared {
+        store,
+        service,
+        cursors: keys.cursors,
+        limits: Arc::new(config.address_limits()),
+        metrics,
+        longest_feed_wait: config.longest_feed_wait(),
+    })
 }
 
 pub async fn run(config: Config) -> anyhow::Result<()> {
@@ -87,12 +100,18 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         println!("{}", demo::instructions(&base_url));
     }
 
-    let purge = tokio::spawn(purge_idempotency_keys(prepared.service.clone()));
+    let purge = tokio::spawn(purge_old_records(prepared.service.clone()));
+    let stop_deliveries = CancellationToken::new();
+    let deliveries = tokio::spawn(webhook_worker::run(prepared.service.clone(), stop_deliveries.clone()));
     let acceptor = CappedAcceptor::new(acceptor, cap, config.connection_timeouts());
     let served = Server::new_with_acceptor(acceptor)
         .run_with_graceful_shutdown(app::build(prepared), shutdown_signal(), Some(SHUTDOWN_GRACE))
         .await;
     purge.abort();
+    stop_deliveries.cancel();
+    if tokio::time::timeout(DELIVERIES_GRACE, deliveries).await.is_err() {
+        tracing::warn!("webhook deliveries did not stop in time; their leases will run out");
+    }
     if let Some(metrics_server) = metrics_server {
         metrics_server.abort();
     }
@@ -133,7 +152,9 @@ async fn shutdown_signal() {
     tracing::info!("shutting down: finishing the requests in flight");
 }
 
-async fn purge_idempotency_keys(service: Service) {
+/// Every [`PURGE_EVERY`], forgets idempotency keys past their lifetime and events past
+/// the retention.
+async fn purge_old_records(service: Service) {
     let mut every = tokio::time::interval(PURGE_EVERY);
     loop {
         every.tick().await;
@@ -141,6 +162,12 @@ async fn purge_idempotency_keys(service: Service) {
             Ok(purged) => tracing::info!(purged, "purged old idempotency keys"),
             Err(error) => {
                 tracing::warn!(cause = %crate::api::errors::cause_chain(&error), "cannot purge old idempotency keys")
+            }
+        }
+        match service.purge_events().await {
+            Ok(purged) => tracing::info!(purged, "purged events past their retention"),
+            Err(error) => {
+                tracing::warn!(cause = %crate::api::errors::cause_chain(&error), "cannot purge old events")
             }
         }
     }

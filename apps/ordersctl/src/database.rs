@@ -37,6 +37,11 @@ impl Database {
     pub async fn service(&self) -> Result<Service, Failure> {
         let store = self.migrate().await?;
         let tokens = Arc::new(JwtIssuer::with_random_secret(TimeDelta::minutes(1)));
-        Ok(orders_composition::service(&store, tokens, Settings { currency: self.currency }, Default::default()))
+        Ok(orders_composition::service(
+            &store,
+            tokens,
+            Settings { currency: self.currency, ..Settings::default() },
+            Default::default(),
+        ))
     }
 }

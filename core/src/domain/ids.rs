@@ -44,3 +44,19 @@ uuid_id!(
     /// Identifies an [`Order`](super::Order).
     OrderId
 );
+uuid_id!(
+    /// Identifies an [`Event`](super::Event) of the outbox.
+    EventId
+);
+uuid_id!(
+    /// Identifies a [`Webhook`](super::Webhook) endpoint.
+    WebhookId
+);
+uuid_id!(
+    /// Identifies one [`DeliveryAttempt`](super::DeliveryAttempt) of an event to a webhook.
+    DeliveryId
+);
+uuid_id!(
+    /// Identifies one server process delivering webhooks, as the holder of its leases.
+    WorkerId
+);

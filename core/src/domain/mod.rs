@@ -1,5 +1,6 @@
 //! Domain types: validated values, the entities they make up, and pure rules.
 
+pub mod events;
 pub mod idempotency;
 pub mod ids;
 pub mod money;
@@ -12,9 +13,11 @@ pub mod quantity;
 pub mod time;
 pub mod user;
 pub mod validation;
+pub mod webhooks;
 
+pub use events::{Event, EventRetention, EventSubject, EventType, FeedEvent, FeedPage, FeedPosition};
 pub use idempotency::{IdempotencyKey, IdempotencyRecord, RecordedOutcome, RequestFingerprint};
-pub use ids::{OrderId, ProductId, UserId};
+pub use ids::{DeliveryId, EventId, OrderId, ProductId, UserId, WebhookId, WorkerId};
 pub use money::{Currency, Money};
 pub use order::{Order, OrderItems, OrderLine, OrderRequestLine, OrderStatus, Refusal};
 pub use pagination::{Cursor, Limit, Page, PageRequest};
@@ -25,3 +28,7 @@ pub use quantity::Quantity;
 pub use time::Timestamp;
 pub use user::{Email, FullName, Password, PasswordHash, Role, Tier, User};
 pub use validation::{FieldError, Invalid, Violations};
+pub use webhooks::{
+    AttemptResult, DeliveryAttempt, Endpoint, EventTypes, RetrySchedule, Webhook, WebhookSecret, WebhookStatus,
+    WebhookUrl,
+};

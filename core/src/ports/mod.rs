@@ -4,6 +4,7 @@
 
 mod clock;
 mod error;
+mod events;
 mod idempotency;
 mod login_attempts;
 mod orders;
@@ -11,9 +12,11 @@ mod passwords;
 mod products;
 mod tokens;
 mod users;
+mod webhooks;
 
 pub use clock::Clock;
 pub use error::{BackendError, BoxError};
+pub use events::EventFeed;
 pub use idempotency::{Claim, IdempotencyStore, KeyClaim};
 pub use login_attempts::{AttemptCount, LoginAttempts};
 pub use orders::{OrderStore, Placement};
@@ -21,9 +24,21 @@ pub use passwords::PasswordHasher;
 pub use products::{InsertProductError, ProductStore, RestockOutcome};
 pub use tokens::{AccessToken, InvalidToken, TokenIssuer};
 pub use users::{AccessChange, InsertUserError, UserStore};
+pub use webhooks::{
+    AfterRetry, ClaimedRetry, FreshLease, Lease, PendingRetry, RetryOutcome, ScheduledRetry, SendOutcome,
+    TargetRefused, WebhookMessage, WebhookSender, WebhookStore,
+};
 
 #[cfg(any(test, feature = "mocks"))]
 pub use {
-    clock::MockClock, idempotency::MockIdempotencyStore, login_attempts::MockLoginAttempts, orders::MockOrderStore,
-    passwords::MockPasswordHasher, products::MockProductStore, tokens::MockTokenIssuer, users::MockUserStore,
+    clock::MockClock,
+    events::MockEventFeed,
+    idempotency::MockIdempotencyStore,
+    login_attempts::MockLoginAttempts,
+    orders::MockOrderStore,
+    passwords::MockPasswordHasher,
+    products::MockProductStore,
+    tokens::MockTokenIssuer,
+    users::MockUserStore,
+    webhooks::{MockWebhookSender, MockWebhookStore},
 };

@@ -42,7 +42,9 @@ pub trait OrderStore: Send + Sync {
     /// customer has `tier`, and every line's product has the line's sku, name and unit
     /// price and at least its quantity in stock. Stock never goes below zero, whatever
     /// the concurrency and however many processes share the store; products are locked
-    /// in product-id order, so that concurrent placements cannot deadlock. Answers
+    /// in product-id order, so that concurrent placements cannot deadlock. A placement
+    /// records its events in the same atomic step: [`Event::order_placed`](crate::domain::Event::order_placed), and
+    /// [`Event::stock_taken`](crate::domain::Event::stock_taken) for each product it took stock of. Answers
     /// `Placed` only once the order is durable; `Stale`, `KeyUsed` or `KeyInUse` when
     /// nothing changed (see [`Placement`]); `Backend` on failure, when nothing changed
     /// unless the failure hid the outcome of the commit.
@@ -54,7 +56,8 @@ pub trait OrderStore: Send + Sync {
     ) -> Result<Placement, BackendError>;
 
     /// Marks `order` cancelled at `at` and gives each of its lines' quantity back to
-    /// stock, all or nothing, if it is placed: `true`, once durable; `false` if it is not
+    /// stock, and records [`Event::order_cancelled`](crate::domain::Event::order_cancelled), all or nothing, if it is placed:
+    /// `true`, once durable; `false` if it is not
     /// placed (nothing changed). Of concurrent cancellations of one order, exactly one
     /// gets `true`. `Backend` on failure.
     async fn cancel(&self, order: &Order, at: Timestamp) -> Result<bool, BackendError>;

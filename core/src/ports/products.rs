@@ -29,8 +29,9 @@ pub enum RestockOutcome {
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait ProductStore: Send + Sync {
-    /// Adds `product`. MUST return `SkuTaken` if its sku exists, even when two inserts
-    /// race; `Backend` for anything else.
+    /// Adds `product` and records [`Event::product_created`](crate::domain::Event::product_created)
+    /// in the same atomic step. MUST return `SkuTaken` if its sku exists, even when two
+    /// inserts race; `Backend` for anything else.
     async fn insert(&self, product: &Product) -> Result<(), InsertProductError>;
 
     /// The product with this id, `None` if there is none; `Backend` on failure.
@@ -46,7 +47,8 @@ pub trait ProductStore: Send + Sync {
     async fn list(&self, after: Option<ProductId>, fetch: u32) -> Result<Vec<Product>, BackendError>;
 
     /// Applies `changes`, sets `updated_at` to `at` and returns the product as it now
-    /// is, `None` if there is no such product; `Backend` on failure.
+    /// is, recording [`Event::product_updated`](crate::domain::Event::product_updated) in
+    /// the same atomic step; `None` if there is no such product; `Backend` on failure.
     async fn update_details(
         &self,
         id: ProductId,
@@ -55,7 +57,9 @@ pub trait ProductStore: Send + Sync {
     ) -> Result<Option<Product>, BackendError>;
 
     /// Raises the stock by `quantity` in one atomic step (concurrent orders and
-    /// restocks lose nothing), sets `updated_at`. `NotFound` if there is no such
+    /// restocks lose nothing), sets `updated_at`, and records
+    /// [`Event::product_restocked`](crate::domain::Event::product_restocked) in the same
+    /// step. `NotFound` if there is no such
     /// product, `WouldExceedMax` (changing nothing) if the stock would pass the
     /// maximum; `Backend` on failure.
     async fn restock(

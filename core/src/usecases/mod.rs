@@ -6,17 +6,21 @@ mod authenticate;
 mod cancel_order;
 mod create_product;
 mod current_user;
+mod deliver_webhooks;
 mod find_user;
 mod get_order;
 mod get_product;
+mod list_events;
 mod list_orders;
 mod list_products;
+mod manage_webhooks;
 mod place_order;
 mod purge_idempotency_keys;
 mod register;
 mod restock_product;
 mod update_product;
 mod update_user;
+mod webhook_deliveries;
 
 #[cfg(test)]
 mod test_support;
@@ -26,20 +30,25 @@ pub use authenticate::{AuthenticateError, LOGIN_FAILURE_LIMIT, LOGIN_FAILURE_WIN
 pub use cancel_order::CancelOrderError;
 pub use create_product::{CreateProductError, NewProduct};
 pub use current_user::CurrentUserError;
+pub use deliver_webhooks::{DELIVERY_LEASE, FRESH_BATCH, Present, RETRY_BATCH};
 pub use find_user::FindUserError;
 pub use get_order::GetOrderError;
 pub use get_product::GetProductError;
+pub use list_events::ListEventsError;
 pub use list_orders::ListOrdersError;
+pub use manage_webhooks::{CreateWebhookError, CreatedWebhook, DeleteWebhookError, ListWebhooksError, NewWebhook};
 pub use place_order::{PlaceOrderError, Placed};
 pub use purge_idempotency_keys::IDEMPOTENCY_KEY_LIFETIME;
 pub use register::{CreateUserError, RegisterError, Registration};
 pub use restock_product::RestockError;
 pub use update_product::UpdateProductError;
 pub use update_user::UpdateUserError;
+pub use webhook_deliveries::{ListDeliveriesError, RetryDeliveryError};
 
-use crate::domain::Currency;
+use crate::domain::{Currency, EventRetention, RetrySchedule};
 use crate::ports::{
-    Clock, IdempotencyStore, LoginAttempts, OrderStore, PasswordHasher, ProductStore, TokenIssuer, UserStore,
+    Clock, EventFeed, IdempotencyStore, LoginAttempts, OrderStore, PasswordHasher, ProductStore, TokenIssuer,
+    UserStore, WebhookSender, WebhookStore,
 };
 use std::sync::Arc;
 
@@ -56,6 +65,9 @@ pub struct Ports {
     pub orders: Arc<dyn OrderStore>,
     pub idempotency: Arc<dyn IdempotencyStore>,
     pub login_attempts: Arc<dyn LoginAttempts>,
+    pub events: Arc<dyn EventFeed>,
+    pub webhooks: Arc<dyn WebhookStore>,
+    pub webhook_sender: Arc<dyn WebhookSender>,
     pub passwords: Arc<dyn PasswordHasher>,
     pub tokens: Arc<dyn TokenIssuer>,
     pub clock: Arc<dyn Clock>,
@@ -66,6 +78,10 @@ pub struct Ports {
 pub struct Settings {
     /// The currency every price and order is in.
     pub currency: Currency,
+    /// How long events are kept at least.
+    pub event_retention: EventRetention,
+    /// When failed webhook deliveries are tried again.
+    pub retry_schedule: RetrySchedule,
 }
 
 /// The use cases, wired to their ports. Cheap to clone.

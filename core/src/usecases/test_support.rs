@@ -21,6 +21,9 @@ pub struct MockPorts {
     pub orders: MockOrderStore,
     pub idempotency: MockIdempotencyStore,
     pub login_attempts: MockLoginAttempts,
+    pub events: MockEventFeed,
+    pub webhooks: MockWebhookStore,
+    pub webhook_sender: MockWebhookSender,
     pub passwords: MockPasswordHasher,
     pub tokens: MockTokenIssuer,
 }
@@ -33,6 +36,9 @@ impl MockPorts {
             orders: MockOrderStore::new(),
             idempotency: MockIdempotencyStore::new(),
             login_attempts: MockLoginAttempts::new(),
+            events: MockEventFeed::new(),
+            webhooks: MockWebhookStore::new(),
+            webhook_sender: MockWebhookSender::new(),
             passwords: MockPasswordHasher::new(),
             tokens: MockTokenIssuer::new(),
         }
@@ -49,11 +55,14 @@ impl MockPorts {
             orders: Arc::new(self.orders),
             idempotency: Arc::new(self.idempotency),
             login_attempts: Arc::new(self.login_attempts),
+            events: Arc::new(self.events),
+            webhooks: Arc::new(self.webhooks),
+            webhook_sender: Arc::new(self.webhook_sender),
             passwords: Arc::new(self.passwords),
             tokens: Arc::new(self.tokens),
             clock: Arc::new(clock),
         };
-        Service::new(ports, Settings { currency: Currency::parse("EUR").unwrap() })
+        Service::new(ports, Settings { currency: Currency::parse("EUR").unwrap(), ..Settings::default() })
     }
 }
 

@@ -20,6 +20,7 @@ mod progress;
 mod report;
 mod server;
 mod sqlite;
+mod webhooks;
 mod workload;
 
 use anyhow::{Context, bail};
@@ -109,6 +110,12 @@ struct Args {
     /// Where results go (default: results/ in the workspace).
     #[arg(long)]
     results: Option<PathBuf>,
+    /// Also measure orders/s with one webhook endpoint registered against none, in
+    /// alternating slices at 32 connections (or the first of --connections), and the lag
+    /// from an order to its delivery (the server then runs with --demo and
+    /// --webhook-allow-private).
+    #[arg(long)]
+    webhooks: bool,
 }
 
 /// The run's sizes, from --smoke or the full defaults.
@@ -464,6 +471,9 @@ impl Bench {
     fn start_server_with(&self, database: &str, url: &str, more: &[&str]) -> anyhow::Result<Server> {
         let log = self.args.server_log.then(|| self.results.join(format!("server-{database}.log")));
         let mut server_args = vec![format!("--token-ttl-seconds={TOKEN_TTL_SECONDS}")];
+        if self.args.webhooks {
+            server_args.extend(["--demo".to_owned(), "--webhook-allow-private".to_owned()]);
+        }
         server_args.extend(self.args.server_args.iter().cloned());
         server_args.extend(more.iter().map(|arg| (*arg).to_owned()));
         Server::start(&self.server_bin, url, JWT_SECRET, &server_args, log.as_deref())
@@ -593,6 +603,9 @@ impl Bench {
             ));
             report.orders.push(run);
         }
+        if self.args.webhooks {
+            report.webhooks = Some(self.webhook_cost("SQLite", &server).await?);
+        }
         if !self.args.quick {
             let hot = Mix { hot: Some(1), ..self.mix(Lines::OneToThree) };
             let connections = self.sizes.contention_connections;
@@ -670,6 +683,9 @@ impl Bench {
             ));
             report.orders.push(run);
         }
+        if self.args.webhooks {
+            report.webhooks = Some(self.webhook_cost(label, &server).await?);
+        }
         if !self.args.quick {
             let hot = Mix { hot: Some(1), ..self.mix(Lines::OneToThree) };
             let connections = self.sizes.contention_connections;
@@ -722,6 +738,58 @@ impl Bench {
                 None
             }
         }
+    }
+
+    /// Orders/s with one webhook endpoint registered against none, alternating in slices,
+    /// and the lag of the deliveries (see webhooks.rs).
+    async fn webhook_cost(&self, database: &str, server: &Server) -> anyhow::Result<webhooks::WebhookRun> {
+        let connections = if self.sizes.connections.contains(&32) { 32 } else { self.sizes.connections[0] };
+        let receiver = webhooks::Receiver::start().await?;
+        let token = webhooks::admin_token(server.address).await?;
+        let (slice, mix) = (self.slice(), self.order_mix());
+        let run = self.progress.run(
+            format!("orders with and without a webhook endpoint, {}", plural(connections, "connection")),
+            slice * 2 * self.sizes.rounds,
+        );
+        let (mut without, mut with, mut lags) = (load::Outcome::default(), load::Outcome::default(), Vec::new());
+        let mut placed = 0;
+        for round in 1..=self.sizes.rounds {
+            run.slice(&format!("round {round}/{}, no endpoint", self.sizes.rounds), Duration::ZERO, slice);
+            without.add_run(self.place_slice(server, None, mix, connections, slice).await?.0);
+            let id = webhooks::register(server.address, &token, receiver.address).await?;
+            run.slice(&format!("round {round}/{}, one endpoint", self.sizes.rounds), Duration::ZERO, slice);
+            let (outcome, _) = self.place_slice(server, None, mix, connections, slice).await?;
+            let slice_placed = outcome.statuses.get(&201).copied().unwrap_or(0);
+            placed += slice_placed;
+            with.add_run(outcome);
+            receiver.settle(slice_placed as usize).await;
+            webhooks::remove(server.address, &token, &id).await?;
+            lags.extend(receiver.take());
+        }
+        lags.sort_by(f64::total_cmp);
+        let (without, with) = (Measured::of(&without, 201), Measured::of(&with, 201));
+        let measured = webhooks::WebhookRun {
+            connections,
+            without_per_s: without.per_s,
+            with_per_s: with.per_s,
+            ratio: with.per_s / without.per_s,
+            placed,
+            delivered: lags.len() as u64,
+            lag_p50_ms: webhooks::quantile(&lags, 0.50),
+            lag_p99_ms: webhooks::quantile(&lags, 0.99),
+            lag_max_ms: lags.last().copied().unwrap_or(f64::NAN),
+        };
+        self.progress.note(format!(
+            "{database} @{connections}: {:.0} orders/s with one webhook endpoint, {:.0} without ({:.2}x); \
+             {} deliveries, lag p50 {:.0} ms, p99 {:.0} ms",
+            measured.with_per_s,
+            measured.without_per_s,
+            measured.ratio,
+            measured.delivered,
+            measured.lag_p50_ms,
+            measured.lag_p99_ms
+        ));
+        Ok(measured)
     }
 
     /// Orders of 1, 10 and 100 lines.
@@ -793,6 +861,7 @@ impl DatabaseReport {
             lines: Vec::new(),
             reads: Vec::new(),
             rss_after_mib: None,
+            webhooks: None,
         }
     }
 }

@@ -179,6 +179,8 @@ fn statement(lines: u64) -> anyhow::Result<String> {
             13 => "(:total)::bigint".to_owned(),
             14 => "now()".to_owned(),
             15..=17 => "NULL".to_owned(),
+            18 => "gen_random_uuid()".to_owned(),
+            19 => each(&|_| "gen_random_uuid()".to_owned()),
             _ => return None,
         })
     })

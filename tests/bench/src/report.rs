@@ -205,6 +205,8 @@ pub struct DatabaseReport {
     pub lines: Vec<LinesRun>,
     pub reads: Vec<ReadRun>,
     pub rss_after_mib: Option<f64>,
+    /// With `--webhooks`: orders/s with one webhook endpoint against none, and the lag.
+    pub webhooks: Option<crate::webhooks::WebhookRun>,
 }
 
 fn f(value: f64, digits: usize) -> String {
@@ -314,6 +316,29 @@ impl Report {
                             opt(first.map(|first| svc.per_s / first), 3)
                         );
                     }
+                }
+            }
+        }
+        if self.databases.iter().any(|db| db.webhooks.is_some()) {
+            s.push_str("\n**Webhooks** (`--webhooks`: alternating slices with one endpoint registered for `order.placed` and none; lag = from the order's `created_at` to the delivery's arrival at a receiver on this machine)\n\n");
+            s.push_str("| database | connections | orders/s, no endpoint | orders/s, one endpoint | ratio | orders placed with it | delivered | lag p50 ms | lag p99 ms | lag max ms |\n");
+            s.push_str("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+            for db in &self.databases {
+                if let Some(w) = &db.webhooks {
+                    let _ = writeln!(
+                        s,
+                        "| {} | {} | {} | {} | **{:.2}x** | {} | {} | {} | {} | {} |",
+                        db.database,
+                        w.connections,
+                        f(w.without_per_s, 0),
+                        f(w.with_per_s, 0),
+                        w.ratio,
+                        w.placed,
+                        w.delivered,
+                        f(w.lag_p50_ms, 0),
+                        f(w.lag_p99_ms, 0),
+                        f(w.lag_max_ms, 0)
+                    );
                 }
             }
         }

@@ -3,6 +3,7 @@
 
 mod m0001_orders_schema;
 mod m0002_login_attempts;
+mod m0003_events;
 
 use sea_orm_migration::{MigrationTrait, MigratorTrait};
 
@@ -10,6 +11,10 @@ pub struct Migrator;
 
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m0001_orders_schema::Migration), Box::new(m0002_login_attempts::Migration)]
+        vec![
+            Box::new(m0001_orders_schema::Migration),
+            Box::new(m0002_login_attempts::Migration),
+            Box::new(m0003_events::Migration),
+        ]
     }
 }

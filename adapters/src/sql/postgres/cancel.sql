@@ -1,6 +1,6 @@
--- Cancels a placed order in one statement: marks it cancelled at $2 and gives each
+-- Cancels a placed order in one statement: marks it cancelled at $2, gives each
 -- line's quantity back to stock, locking the products in id order (as placing does,
--- so the two cannot deadlock). `cancelled` is false, and nothing changes, when order
+-- so the two cannot deadlock), and records the `order.cancelled` event $3. `cancelled` is false, and nothing changes, when order
 -- $1 is not placed (of concurrent cancellations, one finds it placed).
 WITH target AS MATERIALIZED (
     UPDATE orders SET status = 'cancelled', cancelled_at = $2::timestamptz
@@ -20,5 +20,9 @@ returned AS (
     FROM order_lines, target
     WHERE order_lines.order_id = target.id AND products.id = order_lines.product_id
       AND (SELECT count(*) FROM locked) > 0
+),
+recorded AS (
+    INSERT INTO events (id, event_type, occurred_at, order_id)
+    SELECT $3::uuid, 'order.cancelled', $2::timestamptz, target.id FROM target
 )
 SELECT EXISTS (SELECT 1 FROM target) AS cancelled

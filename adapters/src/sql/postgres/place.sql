@@ -3,7 +3,9 @@
 --   $1 product ids, $2 quantities, $3 skus, $4 names, $5 unit prices, $6 line totals
 --      (arrays in the order's line order); $7 customer; $8 the tier it was priced for;
 --   $9 order id; $10 currency; $11 subtotal; $12 discount; $13 total; $14 created at;
---   $15 idempotency key (NULL: none); $16 its request fingerprint; $17 claimed at (ms).
+--   $15 idempotency key (NULL: none); $16 its request fingerprint; $17 claimed at (ms);
+--   $18 the id of its `order.placed` event; $19 an event id per line (line order), for
+--   `product.out_of_stock` when the order takes that line's product's last units.
 -- A key is first locked for this transaction (an advisory lock, released at commit);
 -- when another placement holds it, nothing is done and `key_free` is false, and the
 -- caller tries again. The order's products are then locked in id order, and the order
@@ -49,6 +51,8 @@ taken AS (
     UPDATE products SET stock = products.stock - wanted.quantity
     FROM wanted, go
     WHERE go.go AND products.id = wanted.id
+    RETURNING products.id, products.sku, products.name, products.price_cents, products.stock, products.created_at,
+              products.updated_at, wanted.idx
 ),
 placed AS (
     INSERT INTO orders (id, user_id, status, currency, subtotal_cents, discount_cents, total_cents, created_at,
@@ -62,6 +66,17 @@ lines AS (
     SELECT placed.id, (wanted.idx - 1)::int4, wanted.id, wanted.sku, wanted.name, wanted.quantity, wanted.price,
            wanted.total
     FROM placed, wanted
+),
+recorded AS (
+    INSERT INTO events (id, event_type, occurred_at, order_id, product_id, product_sku, product_name,
+                        product_price_cents, product_stock, product_created_at, product_updated_at)
+    SELECT $18::uuid, 'order.placed', $14::timestamptz, placed.id, NULL::uuid, NULL::text, NULL::text, NULL::int8,
+           NULL::int8, NULL::timestamptz, NULL::timestamptz
+    FROM placed
+    UNION ALL
+    SELECT ($19::uuid[])[taken.idx], 'product.out_of_stock', $14::timestamptz, NULL::uuid, taken.id, taken.sku,
+           taken.name, taken.price_cents, taken.stock, taken.created_at, taken.updated_at
+    FROM taken WHERE taken.stock = 0
 )
 SELECT go.go AS placed, key_lock.free AS key_free, holds.holds AND NOT go.go AS key_used,
        (SELECT users.tier::text FROM users WHERE users.id = $7::uuid) AS tier,

@@ -5,11 +5,14 @@
 //! from the JWT secret, so that every server of a deployment issues and accepts the
 //! same cursors, and a cursor that was altered, made up, or issued for another listing
 //! is refused as "not one this service issued".
+//!
+//! The event feed's cursors are a position in the feed (two numbers) instead of an id,
+//! signed the same way for the feed alone.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
-use orders_core::domain::{Cursor, Invalid};
+use orders_core::domain::{Cursor, FeedPosition, Invalid};
 use sha2::Sha256;
 use uuid::Uuid;
 
@@ -24,6 +27,11 @@ pub enum Listing {
         caller: Uuid,
         of_user: Option<Uuid>,
     },
+    Webhooks,
+    /// One webhook's delivery attempts.
+    Deliveries {
+        webhook: Uuid,
+    },
 }
 
 impl Listing {
@@ -34,6 +42,11 @@ impl Listing {
                 mac.update(b"orders");
                 mac.update(caller.as_bytes());
                 mac.update(of_user.as_ref().map_or(&[0u8; 16][..], |id| id.as_bytes()));
+            }
+            Listing::Webhooks => mac.update(b"webhooks"),
+            Listing::Deliveries { webhook } => {
+                mac.update(b"deliveries");
+                mac.update(webhook.as_bytes());
             }
         }
     }
@@ -73,14 +86,51 @@ impl CursorKey {
 
     /// The cursor `raw` names, if this key signed it for `listing`.
     pub fn verify(&self, raw: &str, listing: Listing) -> Result<Cursor, Invalid> {
+        let bytes = self.signed(raw, |payload| {
+            let id = Uuid::from_slice(payload).ok()?;
+            Some((id, self.mac(id, listing)))
+        })?;
+        Ok(Cursor::after(bytes))
+    }
+
+    /// The MAC over a feed position.
+    fn feed_mac(&self, position: FeedPosition) -> Hmac<Sha256> {
+        let mut mac = self.mac.clone();
+        mac.update(b"events");
+        mac.update(&position.group().to_be_bytes());
+        mac.update(&position.sequence().to_be_bytes());
+        mac
+    }
+
+    /// The wire form of a position in the event feed.
+    pub fn sign_position(&self, position: FeedPosition) -> String {
+        let mut bytes = Vec::with_capacity(16 + MAC_BYTES);
+        bytes.extend_from_slice(&position.group().to_be_bytes());
+        bytes.extend_from_slice(&position.sequence().to_be_bytes());
+        bytes.extend_from_slice(&self.feed_mac(position).finalize().into_bytes()[..MAC_BYTES]);
+        URL_SAFE_NO_PAD.encode(bytes)
+    }
+
+    /// The feed position `raw` names, if this key signed it for the feed.
+    pub fn verify_position(&self, raw: &str) -> Result<FeedPosition, Invalid> {
+        self.signed(raw, |payload| {
+            let number = |at: usize| Some(i64::from_be_bytes(payload[at..at + 8].try_into().ok()?));
+            let position = FeedPosition::new(number(0)?, number(8)?);
+            Some((position, self.feed_mac(position)))
+        })
+    }
+
+    /// What `raw` carries, if its last [`MAC_BYTES`] are the MAC `read` computes over
+    /// the 16 bytes before them.
+    fn signed<T>(&self, raw: &str, read: impl FnOnce(&[u8]) -> Option<(T, Hmac<Sha256>)>) -> Result<T, Invalid> {
         let refused = || Invalid::new("cursor is not one this service issued for this listing");
         let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| refused())?;
         if bytes.len() != 16 + MAC_BYTES {
             return Err(refused());
         }
-        let id = Uuid::from_slice(&bytes[..16]).map_err(|_| refused())?;
-        self.mac(id, listing).verify_truncated_left(&bytes[16..]).map_err(|_| refused())?;
-        Ok(Cursor::after(id))
+        let (value, mac) = read(&bytes[..16]).ok_or_else(refused)?;
+        mac.verify_truncated_left(&bytes[16..]).map_err(|_| refused())?;
+        Ok(value)
     }
 }
 
@@ -105,6 +155,18 @@ mod tests {
             assert!(key.verify(&signed, other).is_err(), "{other:?}");
         }
         assert!(CursorKey::derive(b"another secret").verify(&signed, own).is_err());
+    }
+
+    #[test]
+    fn a_feed_position_reads_back_and_is_no_cursor_of_a_list() {
+        let key = CursorKey::derive(b"secret");
+        let position = FeedPosition::new(812_345, 77);
+        let signed = key.sign_position(position);
+        assert_eq!(key.verify_position(&signed), Ok(position));
+        assert!(key.verify(&signed, Listing::Products).is_err());
+        let listed = key.sign(Cursor::after(Uuid::now_v7()), Listing::Webhooks);
+        assert!(key.verify_position(&listed).is_err());
+        assert!(CursorKey::derive(b"another secret").verify_position(&signed).is_err());
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! The HTTP API: one file per resource, declared with poem-openapi so that the OpenAPI
 //! document is generated from the code that serves it.
 //!
-//! - [`health`], [`users`], [`auth`], [`products`], [`orders`]: the operations.
+//! - [`health`], [`users`], [`auth`], [`products`], [`orders`], [`events`],
+//!   [`webhooks`]: the operations.
 //! - [`dto`]: request and response bodies and their conversions to core's types.
 //! - [`errors`]: the error table: every error's status and `code`, which drives both
 //!   the answer and the errors each operation documents.
@@ -19,6 +20,7 @@ pub mod client_address;
 pub mod cursors;
 pub mod dto;
 pub mod errors;
+pub mod events;
 pub mod health;
 pub mod idempotency_key;
 pub mod orders;
@@ -26,6 +28,7 @@ pub mod problem;
 pub mod products;
 pub mod security;
 pub mod users;
+pub mod webhooks;
 
 #[cfg(test)]
 mod spec_tests;
@@ -38,6 +41,7 @@ use orders_adapters::tokens::JwtIssuer;
 use orders_core::usecases::{Service, Settings};
 use poem_openapi::{OpenApiService, Tags};
 use std::sync::Arc;
+use std::time::Duration;
 
 /// The API contract's version: what `openapi/openapi.json` describes.
 pub const API_VERSION: &str = "1.0.0";
@@ -54,25 +58,45 @@ pub enum ApiTags {
     Products,
     /// Whether the service is alive and ready.
     Health,
+    /// The event feed (admins): everything that happened, in commit order, with long polling.
+    Events,
+    /// Webhook endpoints (admins): signed deliveries of the events they subscribe to.
+    Webhooks,
 }
 
 /// Every operation of the API.
-pub type Api = (health::HealthApi, users::UsersApi, auth::AuthApi, products::ProductsApi, orders::OrdersApi);
+pub type Api = (
+    health::HealthApi,
+    users::UsersApi,
+    auth::AuthApi,
+    products::ProductsApi,
+    orders::OrdersApi,
+    events::EventsApi,
+    webhooks::WebhooksApi,
+);
 
 /// The API served over `service`, with `store` answering readiness, cursors signed
-/// with `cursors`, and guessing limited per client address by `limits`.
+/// with `cursors`, guessing limited per client address by `limits`, and requests for
+/// the event feed waiting at most `longest_wait` for an event.
 pub fn openapi_service(
     service: Service,
     store: Store,
     cursors: CursorKey,
     limits: Arc<AddressLimits>,
+    longest_wait: Duration,
 ) -> OpenApiService<Api, ()> {
     let api = (
         health::HealthApi { store },
         users::UsersApi { service: service.clone(), limits: limits.clone() },
         auth::AuthApi { service: service.clone(), limits },
         products::ProductsApi { service: service.clone(), cursors: cursors.clone() },
-        orders::OrdersApi { service, cursors },
+        orders::OrdersApi { service: service.clone(), cursors: cursors.clone() },
+        events::EventsApi {
+            service: service.clone(),
+            cursors: cursors.clone(),
+            feed: crate::feed_watch::FeedWatch::new(service.clone(), longest_wait),
+        },
+        webhooks::WebhooksApi { service, cursors },
     );
     OpenApiService::new(api, "Order service", API_VERSION).description(DESCRIPTION)
 }
@@ -83,7 +107,8 @@ pub fn spec_service() -> OpenApiService<Api, ()> {
     let store = Store::Memory(MemoryStore::new());
     let tokens = Arc::new(JwtIssuer::with_random_secret(chrono::TimeDelta::hours(1)));
     let service = orders_composition::service(&store, tokens, Settings::default(), Default::default());
-    openapi_service(service, store, CursorKey::derive(b"the spec signs no cursor"), Arc::new(AddressLimits::none()))
+    let cursors = CursorKey::derive(b"the spec signs no cursor");
+    openapi_service(service, store, cursors, Arc::new(AddressLimits::none()), Duration::ZERO)
 }
 
 const DESCRIPTION: &str = "\
@@ -133,4 +158,12 @@ neither duplicates nor gaps.
 **Placing an order** follows the rules of the contract: every product must exist (`404 \
 product_not_found`, naming the first missing one), every line must be in stock (`409 \
 out_of_stock`), premium users get 10% off rounded half up, and it is all or nothing. It is \
-idempotent under an `Idempotency-Key` header: see `placeOrder`.";
+idempotent under an `Idempotency-Key` header: see `placeOrder`.
+
+**Events and webhooks** (admins). Every change to orders and products records an event in the \
+same transaction (`order.placed`, `order.cancelled`, `product.created`, `product.updated`, \
+`product.restocked`, `product.out_of_stock`), whose `data` is the resource as this API answers \
+it. `listEvents` is a feed, not a list: it has no last page, `next_cursor` is never `null`, and \
+`wait` long-polls for the next event; followed cursor to cursor it shows every event once, in \
+commit order. `createWebhook` has the events of the types it names `POST`ed to an `https` URL, \
+signed as the Standard Webhooks specification says, at least once, retried for 24 hours.";

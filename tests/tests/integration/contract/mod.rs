@@ -2,7 +2,9 @@
 //! a fresh SQLite database of its own.
 
 mod auth;
+mod events;
 mod orders;
 mod products;
 mod protocol;
 mod users;
+mod webhooks;

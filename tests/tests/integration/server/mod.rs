@@ -12,3 +12,4 @@ mod protocol;
 mod read_routing;
 mod traces;
 mod two_servers;
+mod webhooks;

@@ -109,6 +109,17 @@ documented!(
 );
 
 documented!(
+    /// `?wait=`: seconds to wait for an event when none follows the cursor, 0 to 30, 0
+    /// when absent.
+    WaitSeconds(String) as i64,
+    |schema| {
+        schema.minimum = Some(0.0);
+        schema.maximum = Some(WaitSeconds::MAX as f64);
+        schema.default = Some(Value::from(0));
+    }
+);
+
+documented!(
     /// A UUID in a path or query parameter.
     UuidText(String) as uuid::Uuid,
     |_| {}
@@ -119,6 +130,20 @@ impl UuidText {
     pub fn parse(&self, name: &str) -> Result<uuid::Uuid, Violations> {
         uuid::Uuid::try_parse(&self.0)
             .map_err(|_| Violations::one(name, Invalid::new(format!("{name} must be a UUID"))))
+    }
+}
+
+impl WaitSeconds {
+    pub const MAX: u64 = 30;
+
+    /// The wait, or why it is refused.
+    pub fn parse(&self) -> Result<std::time::Duration, Invalid> {
+        let refused = || Invalid::new(format!("wait must be a whole number of seconds from 0 to {}", Self::MAX));
+        let seconds = self.0.trim().parse::<u64>().map_err(|_| refused())?;
+        if seconds > Self::MAX {
+            return Err(refused());
+        }
+        Ok(std::time::Duration::from_secs(seconds))
     }
 }
 

@@ -7,8 +7,10 @@
 
 pub mod auth;
 pub mod documented;
+pub mod events;
 pub mod health;
 pub mod orders;
 pub mod pages;
 pub mod products;
 pub mod users;
+pub mod webhooks;

@@ -150,6 +150,11 @@ pub static ORDERED_PRODUCT_NOT_FOUND: Code = Code::new(
 pub static ORDER_NOT_FOUND: Code =
     Code::new(404, "order_not_found", "no order has this id, or it is another user's (exactly the same answer).");
 
+pub static WEBHOOK_NOT_FOUND: Code = Code::new(404, "not_found", "no webhook has this id.");
+
+pub static DELIVERY_NOT_FOUND: Code =
+    Code::new(404, "not_found", "no webhook has this id, or it has no delivery with this id.");
+
 pub static METHOD_NOT_ALLOWED: Code =
     Code::new(405, "method_not_allowed", "this path does not take this method; `Allow` lists those it takes.");
 
@@ -197,6 +202,13 @@ pub static ORDER_TOO_LARGE: Code = Code::new(
     "the order's total does not fit in 64-bit cents (`errors` names `items`). Nothing was placed.",
 )
 .with_headers(&[IDEMPOTENCY_REPLAYED]);
+
+pub static WEBHOOK_TARGET_REFUSED: Code = Code::new(
+    422,
+    "validation_failed",
+    "deliveries may not go to `url` (`errors` names `url`): it is not `https`, or its host is, or resolves to, a \
+     loopback, private, link-local or unspecified address, or does not resolve. Nothing was added.",
+);
 
 pub static IDEMPOTENCY_KEY_REUSED: Code =
     Code::new(422, "idempotency_key_reused", "this `Idempotency-Key` was used before with a different body.");

@@ -12,8 +12,9 @@ use crate::api::problem::{PROBLEM_JSON, Problem, ProblemDetails};
 use orders_core::domain::Violations;
 use orders_core::ports::BackendError;
 use orders_core::usecases::{
-    AuthenticateError, CancelOrderError, CreateProductError, CurrentUserError, GetOrderError, GetProductError,
-    ListOrdersError, PlaceOrderError, RegisterError, RestockError, UpdateProductError, UpdateUserError,
+    AuthenticateError, CancelOrderError, CreateProductError, CreateWebhookError, CurrentUserError, DeleteWebhookError,
+    GetOrderError, GetProductError, ListDeliveriesError, ListEventsError, ListOrdersError, ListWebhooksError,
+    PlaceOrderError, RegisterError, RestockError, RetryDeliveryError, UpdateProductError, UpdateUserError,
 };
 use poem_openapi::ApiResponse;
 use poem_openapi::registry::{MetaHeader, MetaMediaType, MetaResponse, MetaResponses, Registry};
@@ -76,6 +77,12 @@ operation_errors! {
     ListOrdersErrors("listOrders") = [Violations, CurrentUserError, ListOrdersError];
     GetOrderErrors("getOrder") = [Violations, CurrentUserError, GetOrderError];
     CancelOrderErrors("cancelOrder") = [Violations, CurrentUserError, CancelOrderError];
+    ListEventsErrors("listEvents") = [Violations, CurrentUserError, ListEventsError];
+    CreateWebhookErrors("createWebhook") = [BodyError, Violations, CurrentUserError, CreateWebhookError];
+    ListWebhooksErrors("listWebhooks") = [Violations, CurrentUserError, ListWebhooksError];
+    DeleteWebhookErrors("deleteWebhook") = [Violations, CurrentUserError, DeleteWebhookError];
+    ListWebhookDeliveriesErrors("listWebhookDeliveries") = [Violations, CurrentUserError, ListDeliveriesError];
+    RetryWebhookDeliveryErrors("retryWebhookDelivery") = [Violations, CurrentUserError, RetryDeliveryError];
 }
 
 /// What an operation answers when it fails: a [`Problem`], documented in the spec with

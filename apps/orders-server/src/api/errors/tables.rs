@@ -10,8 +10,9 @@ use crate::api::problem::Problem;
 use orders_core::domain::{Invalid, Refusal, Violations};
 use orders_core::ports::BackendError;
 use orders_core::usecases::{
-    AuthenticateError, CancelOrderError, CreateProductError, CurrentUserError, GetOrderError, GetProductError,
-    ListOrdersError, PlaceOrderError, RegisterError, RestockError, UpdateProductError, UpdateUserError,
+    AuthenticateError, CancelOrderError, CreateProductError, CreateWebhookError, CurrentUserError, DeleteWebhookError,
+    GetOrderError, GetProductError, ListDeliveriesError, ListEventsError, ListOrdersError, ListWebhooksError,
+    PlaceOrderError, RegisterError, RestockError, RetryDeliveryError, UpdateProductError, UpdateUserError,
 };
 
 /// The detail of a 401 for a token that is no longer good.
@@ -121,6 +122,35 @@ error_table!(CancelOrderError as error {
     CancelOrderError::NotCancellable => ORDER_NOT_CANCELLABLE;
 } backend CancelOrderError::Backend);
 
+error_table!(ListEventsError as error {
+    ListEventsError::Forbidden => FORBIDDEN;
+} backend ListEventsError::Backend);
+
+error_table!(CreateWebhookError as error {
+    CreateWebhookError::Forbidden => FORBIDDEN;
+    CreateWebhookError::TargetRefused(refused) => WEBHOOK_TARGET_REFUSED,
+        with |problem| naming(problem, &Violations::one("url", Invalid::new(refused.to_string())));
+} backend CreateWebhookError::Backend);
+
+error_table!(ListWebhooksError as error {
+    ListWebhooksError::Forbidden => FORBIDDEN;
+} backend ListWebhooksError::Backend);
+
+error_table!(DeleteWebhookError as error {
+    DeleteWebhookError::Forbidden => FORBIDDEN;
+    DeleteWebhookError::NotFound => WEBHOOK_NOT_FOUND;
+} backend DeleteWebhookError::Backend);
+
+error_table!(ListDeliveriesError as error {
+    ListDeliveriesError::Forbidden => FORBIDDEN;
+    ListDeliveriesError::NotFound => WEBHOOK_NOT_FOUND;
+} backend ListDeliveriesError::Backend);
+
+error_table!(RetryDeliveryError as error {
+    RetryDeliveryError::Forbidden => FORBIDDEN;
+    RetryDeliveryError::NotFound => DELIVERY_NOT_FOUND;
+} backend RetryDeliveryError::Backend);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -212,6 +242,38 @@ mod tests {
             vec![CancelOrderError::NotFound, CancelOrderError::NotCancellable],
             CancelOrderError::Backend,
         ));
+        produce_exactly_the_listed_codes(and_backend(vec![ListEventsError::Forbidden], ListEventsError::Backend));
+        produce_exactly_the_listed_codes(and_backend(
+            vec![
+                CreateWebhookError::Forbidden,
+                CreateWebhookError::TargetRefused(orders_core::ports::TargetRefused::NotHttps),
+            ],
+            CreateWebhookError::Backend,
+        ));
+        produce_exactly_the_listed_codes(and_backend(vec![ListWebhooksError::Forbidden], ListWebhooksError::Backend));
+        produce_exactly_the_listed_codes(and_backend(
+            vec![DeleteWebhookError::Forbidden, DeleteWebhookError::NotFound],
+            DeleteWebhookError::Backend,
+        ));
+        produce_exactly_the_listed_codes(and_backend(
+            vec![ListDeliveriesError::Forbidden, ListDeliveriesError::NotFound],
+            ListDeliveriesError::Backend,
+        ));
+        produce_exactly_the_listed_codes(and_backend(
+            vec![RetryDeliveryError::Forbidden, RetryDeliveryError::NotFound],
+            RetryDeliveryError::Backend,
+        ));
+    }
+
+    #[test]
+    fn a_refused_webhook_target_names_the_url() {
+        let refused = orders_core::ports::TargetRefused::Private {
+            host: "internal.example".to_owned(),
+            address: "10.0.0.7".parse().unwrap(),
+        };
+        let problem = Problem::from(CreateWebhookError::TargetRefused(refused));
+        assert_eq!(pair(&problem), (422, "validation_failed".to_owned()));
+        assert!(problem.details().detail.contains("10.0.0.7"), "{}", problem.details().detail);
     }
 
     #[test]

@@ -1,0 +1,204 @@
+//! [`EventFeed`] on SQL: the `events` table read in feed order, `(txid, seq)`.
+//!
+//! Sequence numbers are handed out when rows are written, not when they commit, so on
+//! PostgreSQL a row numbered 10 may commit after one numbered 11 has been read: a
+//! reader that went on from 11 would never see 10. So the feed is read only up to the
+//! oldest transaction still running: a row is returned once its `txid` (the writing
+//! transaction's id) is below `pg_snapshot_xmin(pg_current_snapshot())`, the smallest
+//! id of a transaction still in progress, taken in the same statement. Every
+//! transaction below it has committed or rolled back, and any row written later has a
+//! `txid` at least that high, so rows only ever appear after the positions read so far.
+//! On SQLite one writer at a time holds the database's write lock until it commits, so
+//! `seq` is already commit order and every committed row can be read.
+//!
+//! The writers: `rows.rs` (the insert every store of SQL uses), [`sqlite`] (the SQLite
+//! writer's order units), `postgres/place.sql` and `cancel.sql`, and `products.rs`.
+
+pub(super) mod rows;
+pub(super) mod sqlite;
+
+use super::entities::{event, order, order_line, webhook_delivery, webhook_retry};
+use super::errors::db_error;
+use super::orders::{with_lines, with_lines_where};
+use super::{SqlStore, convert};
+use async_trait::async_trait;
+use orders_core::domain::{FeedEvent, FeedPosition, Timestamp};
+use orders_core::ports::{BackendError, EventFeed};
+use sea_orm::sea_query::{Expr, ExprTrait, Query, SimpleExpr};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// PostgreSQL: the id of the oldest transaction still running, in the statement's own
+/// snapshot; rows of older transactions are final.
+const OLDEST_RUNNING: &str = "(pg_snapshot_xmin(pg_current_snapshot())::text)::bigint";
+/// Events purged per statement.
+const PURGE_BATCH: u64 = 1_000;
+
+#[async_trait]
+impl EventFeed for SqlStore {
+    async fn read(&self, after: Option<FeedPosition>, fetch: u32) -> Result<Vec<FeedEvent>, BackendError> {
+        let mut query = self.final_events().order_by_asc(event::Column::Txid).order_by_asc(event::Column::Seq);
+        if let Some(after) = after {
+            query =
+                query.filter(position().gt(Expr::tuple([Expr::value(after.group()), Expr::value(after.sequence())])));
+        }
+        let rows = query.limit(u64::from(fetch)).all(&self.db).await.map_err(db_error)?;
+        let span = rows.first().zip(rows.last()).map(|(first, last)| (position_of(first), position_of(last)));
+        self.feed_events(rows, span).await
+    }
+
+    async fn at(&self, positions: &[FeedPosition]) -> Result<Vec<FeedEvent>, BackendError> {
+        if positions.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = event::Entity::find()
+            .filter(event::Column::Seq.is_in(positions.iter().map(|position| position.sequence())))
+            .order_by_asc(event::Column::Txid)
+            .order_by_asc(event::Column::Seq)
+            .all(&self.db)
+            .await
+            .map_err(db_error)?;
+        self.feed_events(rows, None).await
+    }
+
+    async fn head(&self) -> Result<Option<FeedPosition>, BackendError> {
+        let last: Option<(i64, i64)> = self
+            .final_events()
+            .select_only()
+            .column(event::Column::Txid)
+            .column(event::Column::Seq)
+            .order_by_desc(event::Column::Txid)
+            .order_by_desc(event::Column::Seq)
+            .into_tuple()
+            .one(&self.db)
+            .await
+            .map_err(db_error)?;
+        Ok(last.map(|(txid, seq)| FeedPosition::new(txid, seq)))
+    }
+
+    async fn purge_before(&self, cutoff: Timestamp) -> Result<u64, BackendError> {
+        let mut purged = 0;
+        loop {
+            let _turn = self.write_turn().await?;
+            let oldest: Vec<(i64, Timestamp)> = event::Entity::find()
+                .select_only()
+                .column(event::Column::Seq)
+                .column(event::Column::OccurredAt)
+                .order_by_asc(event::Column::Seq)
+                .limit(PURGE_BATCH)
+                .into_tuple()
+                .all(&self.db)
+                .await
+                .map_err(db_error)?;
+            let old: Vec<i64> = oldest.iter().take_while(|(_, at)| *at < cutoff).map(|(seq, _)| *seq).collect();
+            if !old.is_empty() {
+                let deleted = event::Entity::delete_many()
+                    .filter(event::Column::Seq.is_in(old.iter().copied()))
+                    .exec(&self.db)
+                    .await
+                    .map_err(db_error)?;
+                purged += deleted.rows_affected;
+            }
+            if old.len() < oldest.len() || oldest.len() < PURGE_BATCH as usize {
+                break;
+            }
+        }
+        let _turn = self.write_turn().await?;
+        webhook_delivery::Entity::delete_many()
+            .filter(webhook_delivery::Column::Id.lt(first_uuid_v7_at(cutoff)))
+            .exec(&self.db)
+            .await
+            .map_err(db_error)?;
+        webhook_retry::Entity::delete_many()
+            .filter(webhook_retry::Column::FirstAttemptAtMs.lt(convert::millis(cutoff)))
+            .exec(&self.db)
+            .await
+            .map_err(db_error)?;
+        Ok(purged)
+    }
+}
+
+impl SqlStore {
+    /// The events a reader may be given now: on PostgreSQL, those of transactions older
+    /// than every one still running.
+    fn final_events(&self) -> Select<event::Entity> {
+        let events = event::Entity::find();
+        if self.is_postgres() {
+            events.filter(Expr::col(event::Column::Txid).lt(Expr::cust(OLDEST_RUNNING)))
+        } else {
+            events
+        }
+    }
+
+    /// `rows` as events, with the orders they name. With `span`, the positions of the
+    /// first and last of `rows`, which are all the final events between them, the orders
+    /// are read as "those of the events in the span": statements of one text, which the
+    /// connections prepare once, where lists of ids would make a statement of each length.
+    async fn feed_events(
+        &self,
+        rows: Vec<event::Model>,
+        span: Option<(FeedPosition, FeedPosition)>,
+    ) -> Result<Vec<FeedEvent>, BackendError> {
+        let ids = rows::order_ids(&rows);
+        let orders = if ids.is_empty() {
+            Vec::new()
+        } else if let Some((first, last)) = span {
+            let named = || {
+                let tuple = |at: FeedPosition| Expr::tuple([Expr::value(at.group()), Expr::value(at.sequence())]);
+                Query::select()
+                    .column(event::Column::OrderId)
+                    .from(event::Entity)
+                    .and_where(position().gte(tuple(first)))
+                    .and_where(position().lte(tuple(last)))
+                    .to_owned()
+            };
+            let found = order::Entity::find()
+                .filter(order::Column::Id.in_subquery(named()))
+                .all(&self.db)
+                .await
+                .map_err(db_error)?;
+            with_lines_where(&self.db, found, order_line::Column::OrderId.in_subquery(named())).await?
+        } else {
+            let found =
+                order::Entity::find().filter(order::Column::Id.is_in(ids)).all(&self.db).await.map_err(db_error)?;
+            with_lines(&self.db, found).await?
+        };
+        let orders: HashMap<_, _> = orders.into_iter().map(|order| (order.id, order)).collect();
+        rows.into_iter().map(|row| rows::feed_event(row, &orders)).collect::<Result<_, _>>()
+    }
+}
+
+/// The feed position of `row`.
+fn position_of(row: &event::Model) -> FeedPosition {
+    FeedPosition::new(row.txid, row.seq)
+}
+
+/// `(txid, seq)`, the feed position of a row.
+fn position() -> SimpleExpr {
+    Expr::tuple([Expr::col(event::Column::Txid), Expr::col(event::Column::Seq)])
+}
+
+/// The smallest UUIDv7 of the millisecond `at`: every id generated before `at` is less.
+fn first_uuid_v7_at(at: Timestamp) -> Uuid {
+    let millis = u64::try_from(at.timestamp_millis()).unwrap_or(0);
+    let mut bytes = [0u8; 16];
+    bytes[..6].copy_from_slice(&millis.to_be_bytes()[2..]);
+    bytes[6] = 0x70;
+    bytes[8] = 0x80;
+    Uuid::from_bytes(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::first_uuid_v7_at;
+    use chrono::TimeDelta;
+
+    #[test]
+    fn ids_generated_before_a_time_sort_below_its_first_uuid() {
+        let now = chrono::Utc::now();
+        let before = uuid::Uuid::now_v7();
+        assert!(before < first_uuid_v7_at(now + TimeDelta::milliseconds(2)));
+        assert!(first_uuid_v7_at(now - TimeDelta::milliseconds(2)) < before);
+    }
+}

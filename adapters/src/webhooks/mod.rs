@@ -1,0 +1,9 @@
+//! Webhook deliveries over HTTP: [`HttpWebhookSender`], core's
+//! [`WebhookSender`](orders_core::ports::WebhookSender), with Standard Webhooks
+//! signatures ([`signature`]) and the rules on where a delivery may go ([`targets`]).
+
+mod sender;
+pub mod signature;
+pub mod targets;
+
+pub use sender::HttpWebhookSender;
