@@ -64,12 +64,13 @@ fn place_in(
     let mut holds = tier_of(conn, order.user_id)? == Some(tier);
     let mut lines: Vec<_> = order.lines.iter().collect();
     lines.sort_by_key(|line| line.product_id);
+    let mut emptied = Vec::new();
     for line in lines {
         if !holds {
             break;
         }
         let id = line.product_id.as_uuid();
-        let taken = execute_built(
+        let left = query_built(
             conn,
             &TAKE_STOCK,
             params![
@@ -79,15 +80,19 @@ fn place_in(
                 line.name.as_str(),
                 line.unit_price.cents()
             ],
+            |row| column::<i64>(row, 0),
         )?;
-        holds = taken == 1;
+        holds = left.len() == 1;
+        if left == [0] {
+            emptied.push(line.product_id);
+        }
     }
     if !holds {
         let products: Vec<ProductId> = order.lines.iter().map(|line| line.product_id).collect();
         return Ok((Placement::Stale(context_in(conn, order.user_id, &products)?), false));
     }
     insert_order(conn, order)?;
-    events::sqlite::record_placement(conn, order)?;
+    events::sqlite::record_placement(conn, order, &emptied)?;
     Ok((Placement::Placed, true))
 }
 
@@ -220,7 +225,8 @@ fn insert_order(conn: &Connection, order: &Order) -> Result<(), BackendError> {
     Ok(())
 }
 
-/// Takes ?2 units of product ?1 if it has them and still has sku ?3, name ?4 and price ?5.
+/// Takes ?2 units of product ?1 if it has them and still has sku ?3, name ?4 and price
+/// ?5: the stock left, or no row.
 static TAKE_STOCK: Built = Built::new(|| {
     use product::Column;
     sql_of(
@@ -231,7 +237,8 @@ static TAKE_STOCK: Built = Built::new(|| {
             .and_where(Expr::col(Column::Stock).gte(param(2)))
             .and_where(Expr::col(Column::Sku).eq(param(3)))
             .and_where(Expr::col(Column::Name).eq(param(4)))
-            .and_where(Expr::col(Column::PriceCents).eq(param(5))),
+            .and_where(Expr::col(Column::PriceCents).eq(param(5)))
+            .returning_col(Column::Stock),
     )
 });
 
@@ -352,7 +359,7 @@ mod tests {
     fn statements_built_once_number_their_parameters_and_hold_no_value() {
         assert_eq!(
             TAKE_STOCK.sql(),
-            r#"UPDATE "products" SET "stock" = "stock" - (?2) WHERE "id" = (?1) AND "stock" >= (?2) AND "sku" = (?3) AND "name" = (?4) AND "price_cents" = (?5)"#
+            r#"UPDATE "products" SET "stock" = "stock" - (?2) WHERE "id" = (?1) AND "stock" >= (?2) AND "sku" = (?3) AND "name" = (?4) AND "price_cents" = (?5) RETURNING "stock""#
         );
         for built in [&GIVE_BACK, &MARK_CANCELLED, &TIER_OF, &INSERT_ORDER, &INSERT_LINE, &CLAIM_KEY, &RECORDED_KEY] {
             assert!(built.sql().contains("?1"), "{}", built.sql());
