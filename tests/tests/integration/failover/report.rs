@@ -1,13 +1,24 @@
 //! What each kill or switchover cost the failover test's clients: the seconds to the
 //! first 201 of a request sent after it, the longest time with no order placed, the
-//! 503s and when they came, the slowest answer.
+//! 503s and when they came, the slowest answer; and which of the deployment's targets
+//! an event missed (docs/deployment.md).
 
 use super::load::Answer;
+
+/// After an unplanned failover, the first order is placed within this many seconds.
+const FAILOVER_FIRST_201_S: f64 = 30.0;
+/// A planned switchover answers 503 for at most this many seconds.
+const SWITCHOVER_503_S: f64 = 5.0;
+/// No answer takes longer: the server's waits (3 s for a connection, 5 s for a
+/// statement) with room to spare; a request that hangs would take the client's 40 s.
+const SLOWEST_ANSWER_S: f64 = 10.0;
 
 /// A kill or a switchover, and when it was done (Unix ms).
 pub(super) struct Event {
     pub(super) name: String,
     pub(super) at: u64,
+    /// A switchover asked for, rather than the loss of the primary.
+    pub(super) planned: bool,
 }
 
 /// What clients met after each event, until the next.
@@ -19,8 +30,9 @@ pub(super) struct Report {
 
 pub(super) struct Row {
     name: String,
+    planned: bool,
     /// Seconds from the event to the first 201 of a request sent after it.
-    pub(super) first_201: Option<f64>,
+    first_201: Option<f64>,
     /// 503 answers, and the seconds from the first to the last of them.
     unavailable: usize,
     unavailable_span: f64,
@@ -70,6 +82,7 @@ impl Report {
                 };
                 Row {
                     name: event.name.clone(),
+                    planned: event.planned,
                     first_201,
                     unavailable: unavailable.len(),
                     unavailable_span: span,
@@ -81,6 +94,31 @@ impl Report {
             })
             .collect();
         Self { rows, answers: answers.len(), acknowledged: answers.iter().filter(|a| a.status == 201).count() }
+    }
+}
+
+impl Report {
+    /// What each event missed of the targets: after a kill, the first 201 within
+    /// [`FAILOVER_FIRST_201_S`]; after a switchover, 503s for at most
+    /// [`SWITCHOVER_503_S`]; and no answer slower than [`SLOWEST_ANSWER_S`].
+    pub(super) fn missed_targets(&self) -> Vec<String> {
+        let mut missed = Vec::new();
+        for row in &self.rows {
+            match row.first_201 {
+                None => missed.push(format!("{}: no order placed after it", row.name)),
+                Some(s) if !row.planned && s > FAILOVER_FIRST_201_S => {
+                    missed.push(format!("{}: first 201 after {s:.1} s", row.name));
+                }
+                Some(_) => {}
+            }
+            if row.planned && row.unavailable_span > SWITCHOVER_503_S {
+                missed.push(format!("{}: 503s for {:.1} s", row.name, row.unavailable_span));
+            }
+            if row.slowest > SLOWEST_ANSWER_S {
+                missed.push(format!("{}: an answer took {:.1} s", row.name, row.slowest));
+            }
+        }
+        missed
     }
 }
 
