@@ -21,6 +21,7 @@
 //! no unit starts until that write is done. Other processes on the same file wait
 //! through SQLite's busy timeout as before.
 
+use super::SQLITE_PAGE_SIZE;
 use super::sqlite_statements::sqlite_error;
 use orders_core::ports::BackendError;
 use rusqlite::Connection;
@@ -210,9 +211,11 @@ fn spawn(path: &Path, wait: Duration) -> Result<mpsc::Sender<Job>, BackendError>
     Ok(queue)
 }
 
-/// A connection with the store's settings: WAL, `synchronous=FULL`, foreign keys.
+/// A connection with the store's settings: its page size (if it creates the
+/// database), WAL, `synchronous=FULL`, foreign keys.
 fn open(path: &Path, busy_timeout: Duration) -> rusqlite::Result<Connection> {
     let conn = Connection::open(path)?;
+    conn.pragma_update(None, "page_size", SQLITE_PAGE_SIZE)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", true)?;
