@@ -2,7 +2,7 @@
 //! the middleware every request goes through.
 
 use crate::api::{self, errors};
-use crate::middleware::{Routes, answer_errors_with_problems, limit_body, log_request, with_request_id};
+use crate::middleware::{Observed, Routes, answer_errors_with_problems, limit_body, log_request};
 use crate::startup::Prepared;
 use poem::middleware::CatchPanic;
 use poem::{Endpoint, EndpointExt, IntoResponse, Route, get};
@@ -24,7 +24,7 @@ pub fn build(prepared: Prepared) -> impl Endpoint + 'static {
         get_paths.push(METRICS_PATH);
     }
     let known = Arc::new(Routes::from_spec(&api.spec(), &get_paths));
-    let (logged, traced) = (known.clone(), known.clone());
+    let observed = Arc::new(Observed { routes: known.clone(), durations: Default::default() });
     let routes = routes
         .at("/openapi.json", get(api.spec_endpoint()))
         .at("/openapi.yaml", get(api.spec_endpoint_yaml()))
@@ -35,6 +35,5 @@ pub fn build(prepared: Prepared) -> impl Endpoint + 'static {
         .around(limit_body)
         .around(move |next, request| answer_errors_with_problems(known.clone(), next, request))
         .with(CatchPanic::new().with_handler(|_| errors::internal_error().into_response()))
-        .around(move |next, request| log_request(logged.clone(), next, request))
-        .around(move |next, request| with_request_id(traced.clone(), next, request))
+        .around(move |next, request| log_request(observed.clone(), next, request))
 }

@@ -5,11 +5,15 @@
 
 pub mod events;
 
+use crate::middleware::RouteId;
+use metrics::Histogram;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use orders_adapters::{POOL_ACQUIRE_SECONDS, Store};
-use poem::http::header;
+use poem::http::{Method, StatusCode, header};
 use poem::{Endpoint, Response};
-use std::sync::{Arc, OnceLock};
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock, PoisonError, RwLock};
+use std::time::Duration;
 
 /// The request histogram's name (OpenTelemetry's semantic convention).
 pub const REQUEST_DURATION: &str = "http_server_request_duration_seconds";
@@ -86,6 +90,60 @@ impl Metrics {
                 .body(self.render())
         })
     }
+}
+
+/// The request histogram, one series per route, method and status, each registered
+/// once: labelling every sample afresh would cost allocations and a look-up in the
+/// recorder's registry per request. Methods other than HTTP's own are one series,
+/// `_OTHER` (as OpenTelemetry's conventions say), so that clients cannot make series
+/// without end.
+#[derive(Default)]
+pub struct RequestDurations {
+    series: RwLock<HashMap<(Option<RouteId>, Method, StatusCode), Histogram>>,
+}
+
+impl RequestDurations {
+    /// Records that a `method` request to `route` (whose template is `template`) was
+    /// answered `status` after `latency`.
+    pub fn record(
+        &self,
+        route: Option<RouteId>,
+        template: &str,
+        method: &Method,
+        status: StatusCode,
+        latency: Duration,
+    ) {
+        let method = if is_standard(method) { method.clone() } else { Method::from_bytes(b"_OTHER").expect("a token") };
+        let key = (route, method, status);
+        if let Some(histogram) = self.series.read().unwrap_or_else(PoisonError::into_inner).get(&key) {
+            histogram.record(latency.as_secs_f64());
+            return;
+        }
+        let histogram = metrics::histogram!(
+            REQUEST_DURATION,
+            "http_route" => template.to_owned(),
+            "http_request_method" => key.1.as_str().to_owned(),
+            "http_response_status_code" => status.as_str().to_owned(),
+        );
+        histogram.record(latency.as_secs_f64());
+        self.series.write().unwrap_or_else(PoisonError::into_inner).insert(key, histogram);
+    }
+}
+
+/// Whether `method` is one of HTTP's own (RFC 9110, and PATCH).
+fn is_standard(method: &Method) -> bool {
+    [
+        Method::GET,
+        Method::HEAD,
+        Method::POST,
+        Method::PUT,
+        Method::DELETE,
+        Method::CONNECT,
+        Method::OPTIONS,
+        Method::TRACE,
+        Method::PATCH,
+    ]
+    .contains(method)
 }
 
 fn describe() {

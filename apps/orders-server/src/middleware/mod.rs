@@ -11,9 +11,9 @@ mod trace;
 
 pub use body_limit::{MAX_BODY_BYTES, limit_body};
 pub use problems::answer_errors_with_problems;
-pub use request_id::{RequestId, X_REQUEST_ID, with_request_id};
-pub use request_log::log_request;
-pub use routes::Routes;
+pub use request_id::{RequestId, X_REQUEST_ID};
+pub use request_log::{Observed, log_request};
+pub use routes::{RouteId, Routes};
 
 /// The route of a path no operation matches, in logs, metrics and traces.
 pub const UNMATCHED: &str = "unmatched";

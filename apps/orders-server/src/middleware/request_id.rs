@@ -2,14 +2,11 @@
 //! characters), else a new UUIDv7 in its place. The id is sent back on the response,
 //! carried by the request's span (so every log line of the request has it), and, while
 //! the request is served, readable with [`RequestId::current`] (problem bodies quote it
-//! as `instance`).
+//! as `instance`); [`super::log_request`] does all of that.
 
-use super::Routes;
 use poem::http::{HeaderName, HeaderValue};
-use poem::{Endpoint, IntoResponse, Request, Response};
 use std::fmt;
 use std::sync::Arc;
-use tracing::Instrument;
 
 pub const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -17,7 +14,7 @@ pub const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 const MOST_CHARS: usize = 128;
 
 tokio::task_local! {
-    static CURRENT: RequestId;
+    pub(super) static CURRENT: RequestId;
 }
 
 /// The id of one request.
@@ -47,26 +44,6 @@ impl fmt::Display for RequestId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
-}
-
-/// Serves `request` under its id (see the module's doc).
-pub async fn with_request_id<E: Endpoint>(
-    routes: Arc<Routes>,
-    next: Arc<E>,
-    request: Request,
-) -> poem::Result<Response> {
-    let id = RequestId::from_header(request.headers().get(X_REQUEST_ID));
-    let span = if crate::telemetry::traces_on() {
-        let route = routes.template_for(request.uri().path()).unwrap_or(super::UNMATCHED);
-        super::trace::server_span(&request, &id, route)
-    } else {
-        tracing::info_span!("request", request_id = %id)
-    };
-    let mut response = CURRENT.scope(id.clone(), next.get_response(request).instrument(span)).await.into_response();
-    if let Ok(value) = HeaderValue::from_str(id.as_str()) {
-        response.headers_mut().insert(X_REQUEST_ID, value);
-    }
-    Ok(response)
 }
 
 #[cfg(test)]

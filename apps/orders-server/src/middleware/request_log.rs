@@ -1,32 +1,53 @@
-//! One log line and one sample of the request histogram per request, in the request's
-//! span: route (the template the path matches, such as `/v1/orders/{id}`, or
-//! `unmatched`), method, path, status and latency.
+//! What wraps every request from the outside, in one pass: its id (see
+//! [`RequestId`]), its span (which every log line of the request carries; with traces
+//! on, its server span), the id sent back in `X-Request-Id`, one log line and one
+//! sample of the request histogram: route (the template the path matches, such as
+//! `/v1/orders/{id}`, or `unmatched`), method, path, status and latency.
 
-use super::Routes;
-use crate::metrics::REQUEST_DURATION;
+use super::request_id::{CURRENT, RequestId, X_REQUEST_ID};
+use super::{Routes, UNMATCHED};
+use crate::metrics::RequestDurations;
+use poem::http::HeaderValue;
 use poem::{Endpoint, IntoResponse, Request, Response};
 use std::sync::Arc;
 use std::time::Instant;
+use tracing::Instrument;
 
-pub async fn log_request<E: Endpoint>(routes: Arc<Routes>, next: Arc<E>, request: Request) -> poem::Result<Response> {
+/// What the outermost middleware reads: the routes, and the request histogram.
+pub struct Observed {
+    pub routes: Arc<Routes>,
+    pub durations: RequestDurations,
+}
+
+pub async fn log_request<E: Endpoint>(
+    observed: Arc<Observed>,
+    next: Arc<E>,
+    request: Request,
+) -> poem::Result<Response> {
     let started = Instant::now();
+    let id = RequestId::from_header(request.headers().get(X_REQUEST_ID));
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
-    let response = next.get_response(request).await.into_response();
-    let status = response.status().as_u16();
-    let route = routes.template_for(&path).unwrap_or(super::UNMATCHED);
+    let route = observed.routes.find(&path);
+    let template = route.map_or(UNMATCHED, |route| observed.routes.template(route));
+    let span = if crate::telemetry::traces_on() {
+        super::trace::server_span(&request, &id, template)
+    } else {
+        tracing::info_span!("request", request_id = %id)
+    };
+    let served = next.get_response(request).instrument(span.clone());
+    let mut response = CURRENT.scope(id.clone(), served).await.into_response();
+    let status = response.status();
     let latency = started.elapsed();
-    metrics::histogram!(
-        REQUEST_DURATION,
-        "http_route" => route.to_owned(),
-        "http_request_method" => method.as_str().to_owned(),
-        "http_response_status_code" => status.to_string(),
-    )
-    .record(latency.as_secs_f64());
-    let latency_ms = latency.as_micros() as f64 / 1000.0;
-    if crate::telemetry::traces_on() {
-        super::trace::answered(status);
+    observed.durations.record(route, template, &method, status, latency);
+    if let Ok(value) = HeaderValue::from_str(id.as_str()) {
+        response.headers_mut().insert(X_REQUEST_ID, value);
     }
-    tracing::info!(%route, %method, %path, status, latency_ms, "request");
+    let _in_request = span.enter();
+    if crate::telemetry::traces_on() {
+        super::trace::answered(&span, status.as_u16());
+    }
+    let latency_ms = latency.as_micros() as f64 / 1000.0;
+    tracing::info!(route = template, %method, %path, status = status.as_u16(), latency_ms, "request");
     Ok(response)
 }

@@ -4,6 +4,10 @@
 
 use poem::http::Method;
 
+/// One of the [`Routes`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RouteId(usize);
+
 /// Path templates and the methods each answers.
 #[derive(Debug, Clone, Default)]
 pub struct Routes {
@@ -62,10 +66,10 @@ impl Routes {
     }
 
     /// The most specific route matching `path` (literal segments beat parameters).
-    fn matching(&self, path: &str) -> Option<&Route> {
+    pub fn find(&self, path: &str) -> Option<RouteId> {
         let asked: Vec<&str> = segments(path).collect();
-        let mut best: Option<(usize, &Route)> = None;
-        for route in &self.routes {
+        let mut best: Option<(usize, RouteId)> = None;
+        for (index, route) in self.routes.iter().enumerate() {
             let matches = route.segments.len() == asked.len()
                 && route.segments.iter().zip(&asked).all(|(segment, asked)| match segment {
                     Segment::Literal(literal) => literal == asked,
@@ -73,7 +77,7 @@ impl Routes {
                 });
             let literals = route.segments.iter().filter(|segment| matches!(segment, Segment::Literal(_))).count();
             if matches && best.is_none_or(|(most, _)| literals > most) {
-                best = Some((literals, route));
+                best = Some((literals, RouteId(index)));
             }
         }
         best.map(|(_, route)| route)
@@ -81,13 +85,18 @@ impl Routes {
 
     /// The template `path` matches, as the OpenAPI document writes it.
     pub fn template_for(&self, path: &str) -> Option<&str> {
-        self.matching(path).map(|route| route.template.as_str())
+        self.find(path).map(|route| self.template(route))
+    }
+
+    /// `route`'s template, as the OpenAPI document writes it.
+    pub fn template(&self, route: RouteId) -> &str {
+        &self.routes[route.0].template
     }
 
     /// The `Allow` value for `path`: the methods of the template it matches.
     pub fn allow_for(&self, path: &str) -> String {
-        self.matching(path)
-            .map(|route| route.methods.iter().map(Method::as_str).collect::<Vec<_>>().join(", "))
+        self.find(path)
+            .map(|route| self.routes[route.0].methods.iter().map(Method::as_str).collect::<Vec<_>>().join(", "))
             .unwrap_or_default()
     }
 }

@@ -29,9 +29,8 @@ pub fn server_span(request: &Request, id: &RequestId, route: &str) -> Span {
     span
 }
 
-/// Records how the request was answered on its span.
-pub fn answered(status: u16) {
-    let span = Span::current();
+/// Records how the request was answered on its `span`.
+pub fn answered(span: &Span, status: u16) {
     span.record("http.response.status_code", status);
     if status >= 500 {
         span.record("otel.status_code", "error");

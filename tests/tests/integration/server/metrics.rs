@@ -57,6 +57,21 @@ async fn metrics_count_orders_refusals_replays_cancels_and_requests_by_route() {
 }
 
 #[tokio::test]
+async fn made_up_methods_share_one_series_so_clients_cannot_multiply_them() {
+    let server = TestServer::start().await;
+    let http = reqwest::Client::new();
+    for method in ["BREW", "PURGE", "X-ANYTHING"] {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let answer = http.request(method, server.url("/v1/products")).send().await.unwrap();
+        assert_eq!(answer.status(), 405);
+    }
+    let text = server.get("/metrics", None).await.text;
+    let other = r#"http_server_request_duration_seconds_count{http_route="/v1/products",http_request_method="_OTHER",http_response_status_code="405"}"#;
+    assert_eq!(sample(&text, other), Some(3.0), "{text}");
+    assert!(!text.contains("BREW") && !text.contains("PURGE"), "{text}");
+}
+
+#[tokio::test]
 async fn metrics_off_or_on_an_address_of_their_own() {
     let off = TestServer::start_with(ServerOptions {
         extra_args: ["--metrics", "false"].map(String::from).to_vec(),
