@@ -99,8 +99,11 @@ impl Metrics {
 /// without end.
 #[derive(Default)]
 pub struct RequestDurations {
-    series: RwLock<HashMap<(Option<RouteId>, Method, StatusCode), Histogram>>,
+    series: RwLock<HashMap<Series, Histogram>>,
 }
+
+/// A series of the request histogram: route (`None`: unmatched), method, status.
+type Series = (Option<RouteId>, Method, StatusCode);
 
 impl RequestDurations {
     /// Records that a `method` request to `route` (whose template is `template`) was
