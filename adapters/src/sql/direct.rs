@@ -172,7 +172,7 @@ impl ConnectionTrait for Direct {
     }
 
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
-        let done = self.run(async |conn| statement(&stmt, true).execute(conn).await, exec_error).await?;
+        let done = self.run(async |conn| statement(stmt, true).execute(conn).await, exec_error).await?;
         Ok(ExecResult::from(done))
     }
 
@@ -181,12 +181,12 @@ impl ConnectionTrait for Direct {
     }
 
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
-        let row = self.run(async |conn| statement(&stmt, true).fetch_optional(conn).await, query_error).await?;
+        let row = self.run(async |conn| statement(stmt, true).fetch_optional(conn).await, query_error).await?;
         Ok(row.map(QueryResult::from))
     }
 
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        let rows = self.run(async |conn| statement(&stmt, true).fetch_all(conn).await, query_error).await?;
+        let rows = self.run(async |conn| statement(stmt, true).fetch_all(conn).await, query_error).await?;
         Ok(rows.into_iter().map(QueryResult::from).collect())
     }
 }

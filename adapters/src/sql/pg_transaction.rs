@@ -76,7 +76,7 @@ impl<H: Held> ConnectionTrait for PgTransaction<H> {
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
         let persistent = self.persistent;
         self.with(async |conn| {
-            statement(&stmt, persistent).execute(conn).await.map(ExecResult::from).map_err(exec_error)
+            statement(stmt, persistent).execute(conn).await.map(ExecResult::from).map_err(exec_error)
         })
         .await
     }
@@ -88,7 +88,7 @@ impl<H: Held> ConnectionTrait for PgTransaction<H> {
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
         let persistent = self.persistent;
         self.with(async |conn| {
-            let row = statement(&stmt, persistent).fetch_optional(conn).await.map_err(query_error)?;
+            let row = statement(stmt, persistent).fetch_optional(conn).await.map_err(query_error)?;
             Ok(row.map(QueryResult::from))
         })
         .await
@@ -97,7 +97,7 @@ impl<H: Held> ConnectionTrait for PgTransaction<H> {
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
         let persistent = self.persistent;
         self.with(async |conn| {
-            let rows = statement(&stmt, persistent).fetch_all(conn).await.map_err(query_error)?;
+            let rows = statement(stmt, persistent).fetch_all(conn).await.map_err(query_error)?;
             Ok(rows.into_iter().map(QueryResult::from).collect())
         })
         .await

@@ -34,30 +34,7 @@ pub(super) async fn place(
     tier: Tier,
     claim: Option<&KeyClaim>,
 ) -> Result<Placement, BackendError> {
-    let lines = &order.lines;
-    let values: Vec<Value> = vec![
-        lines.iter().map(|l| l.product_id.as_uuid()).collect::<Vec<_>>().into(),
-        lines.iter().map(|l| l.quantity.units()).collect::<Vec<_>>().into(),
-        lines.iter().map(|l| l.sku.as_str().to_owned()).collect::<Vec<_>>().into(),
-        lines.iter().map(|l| l.name.as_str().to_owned()).collect::<Vec<_>>().into(),
-        lines.iter().map(|l| l.unit_price.cents()).collect::<Vec<_>>().into(),
-        lines.iter().map(|l| l.line_total.cents()).collect::<Vec<_>>().into(),
-        order.user_id.as_uuid().into(),
-        tier.as_str().into(),
-        order.id.as_uuid().into(),
-        order.currency.as_str().into(),
-        order.totals.subtotal.cents().into(),
-        order.totals.discount.cents().into(),
-        order.totals.total.cents().into(),
-        order.created_at.into(),
-        claim.map(|c| c.key.as_str().to_owned()).into(),
-        claim.map(|c| c.fingerprint.as_str().to_owned()).into(),
-        claim.map(|c| convert::millis(c.at)).into(),
-        EventId::generate().as_uuid().into(),
-        lines.iter().map(|_| EventId::generate().as_uuid()).collect::<Vec<_>>().into(),
-    ];
-    let statement = Statement::from_sql_and_values(DbBackend::Postgres, PLACE, values);
-    let rows = match until_the_key_is_free(db, statement).await? {
+    let rows = match until_the_key_is_free(db, || place_statement(order, tier, claim)).await? {
         Some(rows) => rows,
         None => return Ok(Placement::KeyInUse),
     };
@@ -83,6 +60,33 @@ pub(super) async fn place(
     Ok(Placement::Stale(OrderContext { tier: tier.as_deref().map(convert::tier).transpose()?, products }))
 }
 
+/// `PLACE` for `order`, with its values bound.
+fn place_statement(order: &Order, tier: Tier, claim: Option<&KeyClaim>) -> Statement {
+    let lines = &order.lines;
+    let values: Vec<Value> = vec![
+        lines.iter().map(|l| l.product_id.as_uuid()).collect::<Vec<_>>().into(),
+        lines.iter().map(|l| l.quantity.units()).collect::<Vec<_>>().into(),
+        lines.iter().map(|l| l.sku.as_str().to_owned()).collect::<Vec<_>>().into(),
+        lines.iter().map(|l| l.name.as_str().to_owned()).collect::<Vec<_>>().into(),
+        lines.iter().map(|l| l.unit_price.cents()).collect::<Vec<_>>().into(),
+        lines.iter().map(|l| l.line_total.cents()).collect::<Vec<_>>().into(),
+        order.user_id.as_uuid().into(),
+        tier.as_str().into(),
+        order.id.as_uuid().into(),
+        order.currency.as_str().into(),
+        order.totals.subtotal.cents().into(),
+        order.totals.discount.cents().into(),
+        order.totals.total.cents().into(),
+        order.created_at.into(),
+        claim.map(|c| c.key.as_str().to_owned()).into(),
+        claim.map(|c| c.fingerprint.as_str().to_owned()).into(),
+        claim.map(|c| convert::millis(c.at)).into(),
+        EventId::generate().as_uuid().into(),
+        lines.iter().map(|_| EventId::generate().as_uuid()).collect::<Vec<_>>().into(),
+    ];
+    Statement::from_sql_and_values(DbBackend::Postgres, PLACE, values)
+}
+
 /// Cancels `order` at `at` (see [`OrderStore::cancel`](orders_core::ports::OrderStore::cancel)).
 pub(super) async fn cancel(db: &impl ConnectionTrait, order: &Order, at: Timestamp) -> Result<bool, BackendError> {
     let values = [order.id.as_uuid().into(), at.into(), EventId::generate().as_uuid().into()];
@@ -94,36 +98,37 @@ pub(super) async fn cancel(db: &impl ConnectionTrait, order: &Order, at: Timesta
 /// Remembers `row` under its key unless the key is taken: `Claimed`; else what is
 /// recorded under it, or `InUse` while another request holds it past [`KEY_WAIT`].
 pub(super) async fn claim_key(db: &impl ConnectionTrait, row: idempotency_key::Model) -> Result<Claim, BackendError> {
-    let (user, key) = (row.user_id, row.key.clone());
-    let values: [Value; 9] = [
-        row.user_id.into(),
-        row.key.into(),
-        row.fingerprint.into(),
-        row.outcome.into(),
-        row.order_id.into(),
-        row.product_id.into(),
-        row.requested.into(),
-        row.available.into(),
-        row.created_at_ms.into(),
-    ];
-    let statement = Statement::from_sql_and_values(DbBackend::Postgres, CLAIM_KEY, values);
+    let statement = || {
+        let values: [Value; 9] = [
+            row.user_id.into(),
+            row.key.clone().into(),
+            row.fingerprint.clone().into(),
+            row.outcome.clone().into(),
+            row.order_id.into(),
+            row.product_id.into(),
+            row.requested.into(),
+            row.available.into(),
+            row.created_at_ms.into(),
+        ];
+        Statement::from_sql_and_values(DbBackend::Postgres, CLAIM_KEY, values)
+    };
     let Some(rows) = until_the_key_is_free(db, statement).await? else { return Ok(Claim::InUse) };
     let first = rows.first().ok_or_else(|| BackendError::failed("claiming a key answered no row"))?;
     if flag(first, "claimed")? {
         return Ok(Claim::Claimed);
     }
-    recorded(db, user, &key).await.map(Claim::Existing)
+    recorded(db, row.user_id, &row.key).await.map(Claim::Existing)
 }
 
-/// Runs `statement` until its `key_free` column says it got the key, or [`KEY_WAIT`]
-/// passes (`None`).
+/// Runs the statement `statement` makes until its `key_free` column says it got the
+/// key, or [`KEY_WAIT`] passes (`None`).
 async fn until_the_key_is_free(
     db: &impl ConnectionTrait,
-    statement: Statement,
+    statement: impl Fn() -> Statement,
 ) -> Result<Option<Vec<QueryResult>>, BackendError> {
     let deadline = Instant::now() + KEY_WAIT;
     loop {
-        let rows = db.query_all_raw(statement.clone()).await.map_err(db_error)?;
+        let rows = db.query_all_raw(statement()).await.map_err(db_error)?;
         if rows.first().map(|row| flag(row, "key_free")).transpose()?.unwrap_or(true) {
             return Ok(Some(rows));
         }

@@ -7,10 +7,11 @@ use sea_query_sqlx::SqlxValues;
 use std::sync::Arc;
 
 /// `stmt` as a sqlx query: prepared once per connection and kept (`persistent`), or
-/// sent as the unnamed statement, which nothing on the server outlives.
-pub(super) fn statement(stmt: &Statement, persistent: bool) -> sqlx::query::Query<'_, Postgres, SqlxValues> {
-    let values = stmt.values.clone().unwrap_or(sea_orm::Values(Vec::new()));
-    sqlx::query_with(AssertSqlSafe(stmt.sql.as_str()), SqlxValues(values)).persistent(persistent)
+/// sent as the unnamed statement, which nothing on the server outlives. Its text and
+/// values move into the query, uncopied.
+pub(super) fn statement(stmt: Statement, persistent: bool) -> sqlx::query::Query<'static, Postgres, SqlxValues> {
+    let values = stmt.values.unwrap_or(sea_orm::Values(Vec::new()));
+    sqlx::query_with(AssertSqlSafe(stmt.sql), SqlxValues(values)).persistent(persistent)
 }
 
 pub(super) fn exec_error(error: sqlx::Error) -> DbErr {
