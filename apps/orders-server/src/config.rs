@@ -94,6 +94,10 @@ pub struct Config {
           value_parser = clap::value_parser!(u64).range(100..=3_600_000))]
     pub header_timeout_ms: u64,
 
+    /// Threads that serve requests (default: one per core but one, and at least one: the core left over runs SQLite's writer, password hashes and, where it shares the machine, the database).
+    #[arg(long, env = "ORDERS_WORKER_THREADS", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub worker_threads: Option<u16>,
+
     /// Most password hashes computed at once (logins, registrations); each takes about 19 MiB and a core (default: one per core).
     #[arg(long, env = "ORDERS_PASSWORD_HASHES", value_parser = clap::value_parser!(u32).range(1..=1_000))]
     pub password_hashes: Option<u32>,
@@ -179,6 +183,12 @@ impl Config {
         Duration::from_secs(crate::api::dto::documented::WaitSeconds::MAX).min(below_idle)
     }
 
+    /// How many threads serve requests: `--worker-threads`, else one per core but one.
+    pub fn worker_threads(&self) -> usize {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        self.worker_threads.map_or(cores.saturating_sub(1).max(1), usize::from)
+    }
+
     /// How many password hashes run at once, and how long a request waits for one.
     pub fn hashing_limit(&self) -> HashingLimit {
         let default = HashingLimit::default();
@@ -258,6 +268,10 @@ mod tests {
         assert_eq!(config.event_retention_days, 30);
         assert!(!config.webhook_allow_private);
         assert_eq!(config.longest_feed_wait(), Duration::from_secs(28), "below the 30 s idle timeout");
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        assert_eq!(config.worker_threads(), (cores - 1).max(1), "a core is left over");
+        let four = Config::try_parse_from(["orders-server", "--worker-threads", "4"]).unwrap();
+        assert_eq!(four.worker_threads(), 4);
     }
 
     #[test]
@@ -280,6 +294,7 @@ mod tests {
             &["orders-server", "--otlp-endpoint", "ftp://collector:4318"],
             &["orders-server", "--otlp-endpoint", "http://collector:4318/?x=1"],
             &["orders-server", "--event-retention-days", "0"],
+            &["orders-server", "--worker-threads", "0"],
         ] {
             assert!(Config::try_parse_from(args).is_err(), "{args:?} was accepted");
         }

@@ -14,7 +14,9 @@ fn main() -> ExitCode {
         Ok(telemetry) => telemetry,
         Err(error) => return fail(error),
     };
-    let served = tokio::runtime::Runtime::new().map_err(anyhow::Error::from).and_then(|runtime| {
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(config.worker_threads()).enable_all().build();
+    let served = runtime.map_err(anyhow::Error::from).and_then(|runtime| {
         let served = runtime.block_on(startup::run(config));
         drop(runtime);
         served
