@@ -4,6 +4,7 @@
 
 mod rows;
 mod run;
+mod sqlite;
 mod statements;
 
 use super::SqlStore;
@@ -108,7 +109,7 @@ impl WebhookStore for SqlStore {
         let end = statements::end_lease(leased.endpoint.webhook.id, leased.lease.holder, through);
         let per = self.rows_per_insert();
         let mut changes = Vec::new();
-        changes.extend(statements::insert_attempts(attempts, per)?.into_iter().map(Change::Insert));
+        changes.push(Change::Attempts(attempts.to_vec()));
         changes.extend(statements::insert_retries(retries, per)?.into_iter().map(Change::Insert));
         self.apply(Some(Change::Update(end)), changes).await
     }
@@ -139,8 +140,7 @@ impl WebhookStore for SqlStore {
 
     async fn record_retries(&self, holder: WorkerId, outcomes: &[RetryOutcome]) -> Result<(), BackendError> {
         let attempts: Vec<DeliveryAttempt> = outcomes.iter().filter_map(|outcome| outcome.attempt.clone()).collect();
-        let inserts = statements::insert_attempts(&attempts, self.rows_per_insert())?;
-        let mut changes: Vec<Change> = inserts.into_iter().map(Change::Insert).collect();
+        let mut changes = vec![Change::Attempts(attempts)];
         for outcome in outcomes {
             let (webhook, position) = (outcome.webhook, outcome.position);
             changes.push(match outcome.then {

@@ -9,6 +9,7 @@ use crate::sql::entities::{webhook, webhook_retry};
 use crate::sql::errors::db_error;
 use crate::sql::sqlite_columns::{optional_uuid_column, time_column};
 use crate::sql::sqlite_statements::{column, execute, query, uuid_column};
+use orders_core::domain::DeliveryAttempt;
 use orders_core::ports::BackendError;
 use rusqlite::{Connection, Row};
 use sea_orm::sea_query::{DeleteStatement, InsertStatement, SelectStatement, UpdateStatement};
@@ -19,6 +20,9 @@ pub(super) enum Change {
     Insert(InsertStatement),
     Update(UpdateStatement),
     Delete(DeleteStatement),
+    /// Delivery attempts' rows: on SQLite one statement built once, run for each; on
+    /// PostgreSQL one statement for all.
+    Attempts(Vec<DeliveryAttempt>),
 }
 
 impl Change {
@@ -27,6 +31,10 @@ impl Change {
             Change::Insert(statement) => execute(conn, statement),
             Change::Update(statement) => execute(conn, statement),
             Change::Delete(statement) => execute(conn, statement),
+            Change::Attempts(attempts) => {
+                attempts.iter().try_for_each(|attempt| super::sqlite::insert_attempt(conn, attempt))?;
+                Ok(attempts.len())
+            }
         }
     }
 
@@ -35,6 +43,11 @@ impl Change {
             Change::Insert(statement) => db.execute(statement).await,
             Change::Update(statement) => db.execute(statement).await,
             Change::Delete(statement) => db.execute(statement).await,
+            Change::Attempts(attempts) if attempts.is_empty() => return Ok(0),
+            Change::Attempts(attempts) => {
+                let insert = super::statements::insert_attempts(attempts).map_err(|e| DbErr::Custom(e.to_string()))?;
+                db.execute(&insert).await
+            }
         };
         done.map(|result| result.rows_affected())
     }

@@ -69,17 +69,9 @@ pub(super) fn end_lease(webhook: WebhookId, holder: WorkerId, through: FeedPosit
         .to_owned()
 }
 
-/// Records `attempts`, `per_statement` rows per statement (SQLite's writer takes one
-/// row a statement, whose text is then always the same, so that it is prepared once:
-/// a statement of each length would crowd the writer's cache of prepared statements).
-pub(super) fn insert_attempts(
-    attempts: &[DeliveryAttempt],
-    per_statement: usize,
-) -> Result<Vec<InsertStatement>, BackendError> {
-    attempts.chunks(per_statement.max(1)).map(insert_attempt_rows).collect()
-}
-
-fn insert_attempt_rows(attempts: &[DeliveryAttempt]) -> Result<InsertStatement, BackendError> {
+/// Records `attempts`, in one statement (on PostgreSQL; SQLite's writer runs a
+/// statement built once for each, [`super::sqlite`]).
+pub(super) fn insert_attempts(attempts: &[DeliveryAttempt]) -> Result<InsertStatement, BackendError> {
     use webhook_delivery::Column;
     let mut insert = Query::insert();
     insert.into_table(webhook_delivery::Entity).columns(Column::iter());
