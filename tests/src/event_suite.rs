@@ -108,6 +108,39 @@ pub async fn every_change_records_its_event_in_feed_order(t: &TestStore) {
     assert!(after_head.items.is_empty() && after_head.next == head, "caught up, the next position is the head");
 }
 
+/// Purging every event past its retention keeps the newest, so that the feed never
+/// goes back: an event recorded after the purge comes after every position a reader
+/// was given before it (SQLite numbers a new row one past the highest it holds).
+pub async fn purged_events_are_gone_and_later_ones_come_after_every_position_given(t: &TestStore) {
+    let s = &t.service;
+    let widget = product(s, "W", 250, 2).await;
+    for _ in 0..3 {
+        s.restock_product(&Actor::Operator, widget.id, RestockQuantity::new(1).unwrap()).await.unwrap();
+    }
+    feed_of_at_least(s, 4).await;
+    let head = s.feed_head().await.unwrap().expect("the feed has a head");
+    let ports = t.store.ports(orders_composition::outside_ports(
+        Arc::new(JwtIssuer::with_random_secret(TimeDelta::hours(1))),
+        Default::default(),
+    ));
+    let purged = ports.events.purge_before(chrono::Utc::now() + TimeDelta::days(1)).await.unwrap();
+    assert_eq!(purged, 3, "[{}] every event but the newest", t.kind());
+    let kept = whole_feed(s, 10).await;
+    assert_eq!(kept.len(), 1, "[{}] the newest is kept: {kept:?}", t.kind());
+
+    s.restock_product(&Actor::Operator, widget.id, RestockQuantity::new(1).unwrap()).await.unwrap();
+    let deadline = std::time::Instant::now() + VISIBLE_WITHIN;
+    let after_head = loop {
+        let page = s.list_events(&Actor::Operator, Some(head), Limit::default()).await.unwrap();
+        if !page.items.is_empty() || std::time::Instant::now() > deadline {
+            break page.items;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(after_head.len(), 1, "[{}] the event after the purge comes after the old head", t.kind());
+    assert_eq!(after_head[0].kind, EventType::ProductRestocked);
+}
+
 /// 32 tasks, each with its own connection where the store has a pool, place orders as
 /// fast as they can while a reader follows the feed from cursor to cursor. Sequence
 /// numbers are handed out before commits, in another order than the commits; a reader

@@ -21,7 +21,9 @@ use std::time::{Duration, Instant};
 
 pub use crate::event_suite::{
     a_reader_following_the_feed_while_32_writers_place_orders_sees_every_event_once,
-    every_change_records_its_event_in_feed_order, webhook_deliveries_are_leased_retried_given_up_and_revived,
+    every_change_records_its_event_in_feed_order,
+    purged_events_are_gone_and_later_ones_come_after_every_position_given,
+    webhook_deliveries_are_leased_retried_given_up_and_revived,
 };
 
 /// One `#[tokio::test]` per case of the suite, each on a fresh store from `$factory`
@@ -56,6 +58,7 @@ macro_rules! store_suite {
             orders_are_priced_with_the_terms_that_hold_when_placed,
             every_port_answers_within_a_second_while_orders_stream,
             every_change_records_its_event_in_feed_order,
+            purged_events_are_gone_and_later_ones_come_after_every_position_given,
             a_reader_following_the_feed_while_32_writers_place_orders_sees_every_event_once,
             webhook_deliveries_are_leased_retried_given_up_and_revived,
         );

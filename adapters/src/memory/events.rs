@@ -25,7 +25,8 @@ impl EventFeed for MemoryStore {
 
     async fn purge_before(&self, cutoff: Timestamp) -> Result<u64, BackendError> {
         let mut state = self.state.lock().await;
-        let old = state.events.iter().take_while(|event| event.event.occurred_at < cutoff).count();
+        let newest = state.events.len().saturating_sub(1);
+        let old = state.events.iter().take(newest).take_while(|event| event.event.occurred_at < cutoff).count();
         state.events.drain(..old);
         state.attempts.retain(|_, attempt| attempt.attempted_at >= cutoff);
         state.retries.retain(|_, retry| retry.retry.first_attempt_at >= cutoff);

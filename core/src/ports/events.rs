@@ -24,7 +24,9 @@ pub trait EventFeed: Send + Sync {
     /// when there is none. `Backend` on failure.
     async fn head(&self) -> Result<Option<FeedPosition>, BackendError>;
 
-    /// Forgets the events that occurred before `cutoff`, with the webhook deliveries
-    /// of them (attempts and retries); how many events. `Backend` on failure.
+    /// Forgets the events that occurred before `cutoff`, but the newest event however
+    /// old (so that no event recorded later can take a position already given), with
+    /// the webhook deliveries of them (attempts and retries); how many events.
+    /// `Backend` on failure.
     async fn purge_before(&self, cutoff: Timestamp) -> Result<u64, BackendError>;
 }

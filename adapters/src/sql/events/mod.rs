@@ -9,7 +9,8 @@
 //! transaction below it has committed or rolled back, and any row written later has a
 //! `txid` at least that high, so rows only ever appear after the positions read so far.
 //! On SQLite one writer at a time holds the database's write lock until it commits, so
-//! `seq` is already commit order and every committed row can be read.
+//! `seq` is already commit order and every committed row can be read: there `txid` is
+//! always 0 and the feed is read by `seq` alone, the table's row id (migration m0004).
 //!
 //! The writers: `rows.rs` (the insert every store of SQL uses), [`sqlite`] (the SQLite
 //! writer's order units), `postgres/place.sql` and `cancel.sql`, and `products.rs`.
@@ -25,7 +26,7 @@ use async_trait::async_trait;
 use orders_core::domain::{FeedEvent, FeedPosition, Timestamp};
 use orders_core::ports::{BackendError, EventFeed};
 use sea_orm::sea_query::{Expr, ExprTrait, Query, SimpleExpr};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
+use sea_orm::{ColumnTrait, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect, Select};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -38,10 +39,9 @@ const PURGE_BATCH: u64 = 1_000;
 #[async_trait]
 impl EventFeed for SqlStore {
     async fn read(&self, after: Option<FeedPosition>, fetch: u32) -> Result<Vec<FeedEvent>, BackendError> {
-        let mut query = self.final_events().order_by_asc(event::Column::Txid).order_by_asc(event::Column::Seq);
+        let mut query = self.in_feed_order(self.final_events(), Order::Asc);
         if let Some(after) = after {
-            query =
-                query.filter(position().gt(Expr::tuple([Expr::value(after.group()), Expr::value(after.sequence())])));
+            query = query.filter(self.position().gt(self.position_value(after)));
         }
         let rows = query.limit(u64::from(fetch)).all(&self.db).await.map_err(db_error)?;
         let span = rows.first().zip(rows.last()).map(|(first, last)| (position_of(first), position_of(last)));
@@ -52,24 +52,17 @@ impl EventFeed for SqlStore {
         if positions.is_empty() {
             return Ok(Vec::new());
         }
-        let rows = event::Entity::find()
-            .filter(event::Column::Seq.is_in(positions.iter().map(|position| position.sequence())))
-            .order_by_asc(event::Column::Txid)
-            .order_by_asc(event::Column::Seq)
-            .all(&self.db)
-            .await
-            .map_err(db_error)?;
+        let at = event::Entity::find().filter(event::Column::Seq.is_in(positions.iter().map(|at| at.sequence())));
+        let rows = self.in_feed_order(at, Order::Asc).all(&self.db).await.map_err(db_error)?;
         self.feed_events(rows, None).await
     }
 
     async fn head(&self) -> Result<Option<FeedPosition>, BackendError> {
         let last: Option<(i64, i64)> = self
-            .final_events()
+            .in_feed_order(self.final_events(), Order::Desc)
             .select_only()
             .column(event::Column::Txid)
             .column(event::Column::Seq)
-            .order_by_desc(event::Column::Txid)
-            .order_by_desc(event::Column::Seq)
             .into_tuple()
             .one(&self.db)
             .await
@@ -81,7 +74,12 @@ impl EventFeed for SqlStore {
         let mut purged = 0;
         loop {
             let _turn = self.write_turn().await?;
+            // The newest event is kept, however old: SQLite numbers a new row one past the
+            // highest number it holds, and would give a reader's position to another event.
+            let newest = Expr::col(event::Column::Seq)
+                .lt(Query::select().expr(event::Column::Seq.max()).from(event::Entity).to_owned());
             let oldest: Vec<(i64, Timestamp)> = event::Entity::find()
+                .filter(newest)
                 .select_only()
                 .column(event::Column::Seq)
                 .column(event::Column::OccurredAt)
@@ -145,12 +143,11 @@ impl SqlStore {
             Vec::new()
         } else if let Some((first, last)) = span {
             let named = || {
-                let tuple = |at: FeedPosition| Expr::tuple([Expr::value(at.group()), Expr::value(at.sequence())]);
                 Query::select()
                     .column(event::Column::OrderId)
                     .from(event::Entity)
-                    .and_where(position().gte(tuple(first)))
-                    .and_where(position().lte(tuple(last)))
+                    .and_where(self.position().gte(self.position_value(first)))
+                    .and_where(self.position().lte(self.position_value(last)))
                     .to_owned()
             };
             let found = order::Entity::find()
@@ -174,9 +171,24 @@ fn position_of(row: &event::Model) -> FeedPosition {
     FeedPosition::new(row.txid, row.seq)
 }
 
-/// `(txid, seq)`, the feed position of a row.
-fn position() -> SimpleExpr {
-    Expr::tuple([Expr::col(event::Column::Txid), Expr::col(event::Column::Seq)])
+impl SqlStore {
+    /// A row's feed position: `(txid, seq)`; on SQLite, `seq`.
+    fn position(&self) -> SimpleExpr {
+        let seq = Expr::col(event::Column::Seq);
+        if self.is_postgres() { Expr::tuple([Expr::col(event::Column::Txid), seq]) } else { seq }
+    }
+
+    /// `at` as [`SqlStore::position`] compares it.
+    fn position_value(&self, at: FeedPosition) -> SimpleExpr {
+        let seq = Expr::value(at.sequence());
+        if self.is_postgres() { Expr::tuple([Expr::value(at.group()), seq]) } else { seq }
+    }
+
+    /// `events` in feed order, or its reverse: by `(txid, seq)`; on SQLite by `seq`.
+    fn in_feed_order(&self, events: Select<event::Entity>, order: Order) -> Select<event::Entity> {
+        let events = if self.is_postgres() { events.order_by(event::Column::Txid, order.clone()) } else { events };
+        events.order_by(event::Column::Seq, order)
+    }
 }
 
 /// The smallest UUIDv7 of the millisecond `at`: every id generated before `at` is less.

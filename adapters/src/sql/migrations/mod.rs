@@ -4,6 +4,7 @@
 mod m0001_orders_schema;
 mod m0002_login_attempts;
 mod m0003_events;
+mod m0004_sqlite_events_by_rowid;
 
 use sea_orm_migration::{MigrationTrait, MigratorTrait};
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0001_orders_schema::Migration),
             Box::new(m0002_login_attempts::Migration),
             Box::new(m0003_events::Migration),
+            Box::new(m0004_sqlite_events_by_rowid::Migration),
         ]
     }
 }
