@@ -890,15 +890,17 @@ pub async fn keys_older_than_their_lifetime_are_purged_and_then_free(t: &TestSto
     assert!(matches!(kept, Err(PlaceOrderError::Refused { replayed: true, .. })), "{kept:?}");
 }
 
-/// PostgreSQL: every column the order statements name (as `table.column`, or in an
-/// `INSERT INTO table (...)` list) exists in the migrated schema.
+/// PostgreSQL: every column the statements kept as SQL files name (as `table.column`,
+/// or in an `INSERT INTO table (...)` list) exists in the migrated schema.
 pub async fn the_order_statements_name_only_columns_that_exist(t: &TestStore) {
     use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
     use sea_orm::{ConnectionTrait, Database};
-    const TABLES: [&str; 6] = ["users", "products", "orders", "order_lines", "idempotency_keys", "events"];
+    const TABLES: [&str; 7] =
+        ["users", "products", "orders", "order_lines", "idempotency_keys", "events", "webhook_deliveries"];
     let identifier = |c: char| c.is_ascii_alphanumeric() || c == '_';
     let mut named = std::collections::BTreeSet::new();
-    for sql in orders_adapters::sql::POSTGRES_ORDER_STATEMENTS {
+    let files = orders_adapters::sql::POSTGRES_ORDER_STATEMENTS.into_iter();
+    for sql in files.chain([orders_adapters::sql::POSTGRES_RECORD_ATTEMPTS]) {
         for table in TABLES {
             for (at, _) in sql.match_indices(&format!("{table}.")) {
                 if sql[..at].chars().next_back().is_some_and(identifier) {

@@ -37,6 +37,7 @@ mod webhooks;
 pub use direct::ACQUIRE_SECONDS as POOL_ACQUIRE_SECONDS;
 pub use orders::KEY_WAIT;
 pub use postgres_orders::STATEMENTS as POSTGRES_ORDER_STATEMENTS;
+pub use webhooks::RECORD_ATTEMPTS as POSTGRES_RECORD_ATTEMPTS;
 
 use crate::store_options::StoreOptions;
 use connection::{Db, Link};

@@ -19,6 +19,7 @@ use orders_core::ports::{
 };
 use run::Change;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+pub use statements::RECORD_ATTEMPTS;
 use std::collections::HashMap;
 
 #[async_trait]

@@ -21,7 +21,7 @@ pub(super) enum Change {
     Update(UpdateStatement),
     Delete(DeleteStatement),
     /// Delivery attempts' rows: on SQLite one statement built once, run for each; on
-    /// PostgreSQL one statement for all.
+    /// PostgreSQL one statement for all, of one text whatever their number.
     Attempts(Vec<DeliveryAttempt>),
 }
 
@@ -44,10 +44,7 @@ impl Change {
             Change::Update(statement) => db.execute(statement).await,
             Change::Delete(statement) => db.execute(statement).await,
             Change::Attempts(attempts) if attempts.is_empty() => return Ok(0),
-            Change::Attempts(attempts) => {
-                let insert = super::statements::insert_attempts(attempts).map_err(|e| DbErr::Custom(e.to_string()))?;
-                db.execute(&insert).await
-            }
+            Change::Attempts(attempts) => db.execute_raw(super::statements::record_attempts(attempts)).await,
         };
         done.map(|result| result.rows_affected())
     }

@@ -5,15 +5,18 @@
 //! turns, leaves the clause out), so that two workers never take the same row.
 
 use crate::sql::convert::millis;
-use crate::sql::entities::{webhook, webhook_delivery, webhook_retry};
-use orders_core::domain::{DeliveryAttempt, FeedPosition, Timestamp, WebhookId, WebhookStatus, WorkerId};
+use crate::sql::entities::{webhook, webhook_retry};
+use chrono::{DateTime, Utc};
+use orders_core::domain::{
+    AttemptResult, DeliveryAttempt, FeedPosition, Timestamp, WebhookId, WebhookStatus, WorkerId,
+};
 use orders_core::ports::BackendError;
 use orders_core::ports::{Lease, PendingRetry};
-use sea_orm::Iterable;
 use sea_orm::sea_query::{
     Expr, ExprTrait, InsertStatement, LockBehavior, LockType, NullOrdering, OnConflict, Order, Query, ReturningClause,
     SelectStatement, UpdateStatement, Value,
 };
+use sea_orm::{DbBackend, Iterable, Statement};
 
 /// Every column of `webhooks`, for `RETURNING`.
 fn webhook_columns() -> ReturningClause {
@@ -69,37 +72,41 @@ pub(super) fn end_lease(webhook: WebhookId, holder: WorkerId, through: FeedPosit
         .to_owned()
 }
 
-/// Records `attempts`, in one statement (on PostgreSQL; SQLite's writer runs a
-/// statement built once for each, [`super::sqlite`]).
-pub(super) fn insert_attempts(attempts: &[DeliveryAttempt]) -> Result<InsertStatement, BackendError> {
-    use webhook_delivery::Column;
-    let mut insert = Query::insert();
-    insert.into_table(webhook_delivery::Entity).columns(Column::iter());
-    for attempt in attempts {
-        let error = match &attempt.result {
-            orders_core::domain::AttemptResult::Failed { error } => Some(error.clone()),
-            _ => None,
-        };
-        let values: [Value; 11] = [
-            attempt.id.as_uuid().into(),
-            attempt.webhook.as_uuid().into(),
-            attempt.event_id.as_uuid().into(),
-            attempt.event_type.as_str().into(),
-            attempt.position.group().into(),
-            attempt.position.sequence().into(),
-            attempt.attempted_at.into(),
-            attempt.result.status().map(i32::from).into(),
-            error.into(),
-            i64::try_from(attempt.latency.as_millis()).unwrap_or(i64::MAX).into(),
-            attempt.next_retry_at.into(),
-        ];
-        insert.values(values.map(Into::into)).map_err(BackendError::failed)?;
+/// The statement that records a round's attempts on PostgreSQL (SQLite's writer runs
+/// a statement built once for each, [`super::sqlite`]).
+pub const RECORD_ATTEMPTS: &str = include_str!("../postgres/record_attempts.sql");
+
+/// [`RECORD_ATTEMPTS`] for `attempts`, with their values bound.
+pub(super) fn record_attempts(attempts: &[DeliveryAttempt]) -> Statement {
+    fn array<T>(attempts: &[DeliveryAttempt], value: impl Fn(&DeliveryAttempt) -> T) -> Value
+    where
+        Vec<T>: Into<Value>,
+    {
+        attempts.iter().map(value).collect::<Vec<T>>().into()
     }
-    Ok(insert)
+    let none_at = DateTime::<Utc>::UNIX_EPOCH;
+    let values = vec![
+        array(attempts, |a| a.id.as_uuid()),
+        array(attempts, |a| a.webhook.as_uuid()),
+        array(attempts, |a| a.event_id.as_uuid()),
+        array(attempts, |a| a.event_type.as_str().to_owned()),
+        array(attempts, |a| a.position.group()),
+        array(attempts, |a| a.position.sequence()),
+        array(attempts, |a| a.attempted_at),
+        array(attempts, |a| a.result.status().map_or(0, i32::from)),
+        array(attempts, |a| match &a.result {
+            AttemptResult::Failed { error } => error.clone(),
+            _ => String::new(),
+        }),
+        array(attempts, |a| i64::try_from(a.latency.as_millis()).unwrap_or(i64::MAX)),
+        array(attempts, |a| a.next_retry_at.unwrap_or(none_at)),
+    ];
+    Statement::from_sql_and_values(DbBackend::Postgres, RECORD_ATTEMPTS, values)
 }
 
 /// Adds `retries`, unless one of the same event and endpoint is pending,
-/// `per_statement` rows per statement (as [`insert_attempts`]).
+/// `per_statement` rows per statement (SQLite's writer takes one row a statement, so
+/// that the statement's text, and its preparation, is always the same).
 pub(super) fn insert_retries(
     retries: &[PendingRetry],
     per_statement: usize,
