@@ -479,22 +479,26 @@ impl Bench {
         Server::start(&self.server_bin, url, JWT_SECRET, &server_args, log.as_deref())
     }
 
-    /// What metrics cost: orders at the contention level's connections through `server`
-    /// (metrics on, the default) and through a second server on the same database with
-    /// `--metrics=false`, alternating in slices as a service and its ceiling do.
+    /// What metrics cost: orders at the contention level's connections through two new
+    /// servers on the same database, one with metrics on (the default) and one with
+    /// `--metrics=false`, alternating in slices as a service and its ceiling do. Both are
+    /// started for it, so that neither differs from the other but in its metrics (the
+    /// run's own server has served every level before: its PostgreSQL connections'
+    /// cached plans and its caches are not a new server's).
     async fn metrics_cost(
         &self,
         database: &str,
         url: &str,
-        server: &Server,
         mut processes: Option<&mut PgProcesses>,
     ) -> anyhow::Result<Comparison> {
+        let with = self.start_server_with(&format!("{database}-metrics"), url, &["--metrics=true"])?;
         let without = self.start_server_with(&format!("{database}-no-metrics"), url, &["--metrics=false"])?;
+        self.check_server(with.address).await?;
         self.check_server(without.address).await?;
         let connections = self.sizes.contention_connections;
         let (slice, mix) = (self.slice(), self.order_mix());
         let run = self.order_run(format!("metrics on and off, {}", plural(connections, "connection")), 1);
-        let variants = [("metrics on", server), ("metrics off (--metrics=false)", &without)];
+        let variants = [("metrics on", &with), ("metrics off (--metrics=false)", &without)];
         let mut outcomes: Vec<(load::Outcome, Vec<Used>)> = variants.iter().map(|_| Default::default()).collect();
         for round in 1..=self.sizes.rounds {
             for ((label, variant), (outcome, used)) in variants.iter().zip(outcomes.iter_mut()) {
@@ -510,6 +514,7 @@ impl Bench {
             .zip(outcomes)
             .map(|((label, _), (outcome, used))| Variant::new(label, Measured::of(&outcome, 201), Used::total(&used)))
             .collect();
+        with.stop()?;
         without.stop()?;
         Ok(Comparison { what: "metrics".to_owned(), connections, variants: runs })
     }
@@ -612,7 +617,7 @@ impl Bench {
             let what = format!("one hot product, {}", plural(connections, "connection"));
             let run = self.sqlite_against_ceiling(what, &db, &server, hot, connections).await?;
             report.contention = Some(OrderRun { peak_rss_mib: None, ..run });
-            report.comparisons.push(self.metrics_cost("sqlite", &db.url(), &server, None).await?);
+            report.comparisons.push(self.metrics_cost("sqlite", &db.url(), None).await?);
             self.lines(address, &mut report).await?;
             let d = db.clone();
             self.reads(address, &mut report, move |products, big, base_ms| {
@@ -692,7 +697,7 @@ impl Bench {
             let what = format!("one hot product, {}", plural(connections, "connection"));
             let run = self.postgres_against_ceiling(what, db, processes.as_mut(), &server, hot, connections).await?;
             report.contention = Some(OrderRun { peak_rss_mib: None, ..run });
-            report.comparisons.push(self.metrics_cost(label, server_url, &server, processes.as_mut()).await?);
+            report.comparisons.push(self.metrics_cost(label, server_url, processes.as_mut()).await?);
             self.lines(address, &mut report).await?;
             self.reads(address, &mut report, |products, big, base_ms| async move {
                 db.seed_products(products + 1, big, STOCK).await?;
