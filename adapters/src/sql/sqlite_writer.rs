@@ -21,8 +21,8 @@
 //! no unit starts until that write is done. Other processes on the same file wait
 //! through SQLite's busy timeout as before.
 
-use super::SQLITE_PAGE_SIZE;
 use super::sqlite_statements::sqlite_error;
+use super::{SQLITE_CHECKPOINT_PAGES, SQLITE_PAGE_SIZE};
 use orders_core::ports::BackendError;
 use rusqlite::Connection;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -212,12 +212,13 @@ fn spawn(path: &Path, wait: Duration) -> Result<mpsc::Sender<Job>, BackendError>
 }
 
 /// A connection with the store's settings: its page size (if it creates the
-/// database), WAL, `synchronous=FULL`, foreign keys.
+/// database), WAL and its checkpoint size, `synchronous=FULL`, foreign keys.
 fn open(path: &Path, busy_timeout: Duration) -> rusqlite::Result<Connection> {
     let conn = Connection::open(path)?;
     conn.pragma_update(None, "page_size", SQLITE_PAGE_SIZE)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "wal_autocheckpoint", SQLITE_CHECKPOINT_PAGES)?;
     conn.pragma_update(None, "foreign_keys", true)?;
     conn.busy_timeout(busy_timeout)?;
     conn.set_prepared_statement_cache_capacity(64);
@@ -355,6 +356,24 @@ mod tests {
     fn count(dir: &tempfile::TempDir) -> i64 {
         let conn = Connection::open(dir.path().join("writer.db")).unwrap();
         conn.query_row("SELECT count(*) FROM t", [], |row| row.get(0)).unwrap()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn commits_stay_in_the_wal_until_it_holds_the_checkpoint_size() {
+        let (dir, writer) = writer();
+        let pages = 1100;
+        assert!(pages > 1000 && pages < SQLITE_CHECKPOINT_PAGES, "past SQLite's default, short of ours");
+        let one_row_a_page: Work<()> = Box::new(move |conn| {
+            let insert = "WITH RECURSIVE i(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM i WHERE k < ?1) \
+                          INSERT INTO t (n) SELECT randomblob(3000) FROM i";
+            conn.execute(insert, [pages]).map_err(sqlite_error)?;
+            Ok(((), true))
+        });
+        writer.unit(one_row_a_page).await.unwrap();
+        let file = |name: &str| std::fs::metadata(dir.path().join(name)).unwrap().len();
+        assert!(file("writer.db") < 64 * 1024, "checkpointed already: {} bytes", file("writer.db"));
+        assert!(file("writer.db-wal") > 1000 * 3000, "{} bytes of WAL", file("writer.db-wal"));
+        assert_eq!(count(&dir), i64::from(pages));
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
