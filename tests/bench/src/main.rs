@@ -211,6 +211,9 @@ async fn main() -> anyhow::Result<()> {
     let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| workspace.join("target"), PathBuf::from);
     let work = target.join("orders-bench");
     std::fs::create_dir_all(&work)?;
+    if args.databases.iter().any(|database| database == "pgbouncer") {
+        pgbouncer::installed()?;
+    }
     let server_bin = match &args.server_bin {
         Some(bin) => bin.clone(),
         None => server::build(&workspace, &args.server_profile)?,

@@ -7,6 +7,17 @@ use anyhow::{Context, bail};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// Fails unless `pgbouncer` is on PATH, so that a run that needs it stops before its
+/// first measurement rather than after the other databases' minutes.
+pub fn installed() -> anyhow::Result<()> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    if std::env::split_paths(&path).any(|dir| dir.join("pgbouncer").is_file()) {
+        Ok(())
+    } else {
+        bail!("pgbouncer is not installed (apt-get install pgbouncer), and --databases names it")
+    }
+}
+
 pub struct PgBouncer {
     dir: PathBuf,
     /// `postgres://…@127.0.0.1:PORT/test`: the bouncer's address, database to be swapped.
