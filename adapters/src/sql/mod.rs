@@ -25,6 +25,7 @@ mod pgbouncer;
 mod postgres_orders;
 mod products;
 mod retry;
+mod sqlite_checkpoint;
 mod sqlite_columns;
 mod sqlite_orders;
 mod sqlite_statements;
@@ -69,8 +70,8 @@ const POSTGRES_CONNECTIONS: u32 = 8;
 /// index): 2 KiB pages write half the bytes of SQLite's default 4 KiB for the same
 /// rows. Measured in docs/adr/0001.
 const SQLITE_PAGE_SIZE: u32 = 2048;
-/// Frames the SQLite WAL holds before a commit copies them back into the database
-/// (SQLite's default is 1,000). A checkpoint writes each page once however often the
+/// Frames the SQLite WAL holds before they are copied back into the database (SQLite's
+/// default is 1,000; the writer's are copied beside it, [`sqlite_checkpoint`]). A checkpoint writes each page once however often the
 /// WAL holds it, and orders rewrite the same pages (their products', the indexes'
 /// ends) over and over: at 8,000 frames (16 MiB with 2 KiB pages) the server placed
 /// about a fifth more orders per second at 32 connections, with about an eighth less

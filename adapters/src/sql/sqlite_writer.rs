@@ -21,8 +21,9 @@
 //! no unit starts until that write is done. Other processes on the same file wait
 //! through SQLite's busy timeout as before.
 
+use super::SQLITE_PAGE_SIZE;
+use super::sqlite_checkpoint::Checkpoints;
 use super::sqlite_statements::sqlite_error;
-use super::{SQLITE_CHECKPOINT_PAGES, SQLITE_PAGE_SIZE};
 use orders_core::ports::BackendError;
 use rusqlite::Connection;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -203,22 +204,23 @@ fn waited_too_long() -> BackendError {
 /// wait for its turn, then its unit fails as unavailable.
 fn spawn(path: &Path, wait: Duration) -> Result<mpsc::Sender<Job>, BackendError> {
     let conn = open(path, wait).map_err(sqlite_error)?;
+    let checkpoints = Checkpoints::start(&conn, path)?;
     let (queue, jobs) = mpsc::channel(QUEUE);
     std::thread::Builder::new()
         .name("sqlite-writer".to_owned())
-        .spawn(move || write(&conn, jobs))
+        .spawn(move || write(&conn, &checkpoints, jobs))
         .map_err(BackendError::failed)?;
     Ok(queue)
 }
 
 /// A connection with the store's settings: its page size (if it creates the
-/// database), WAL and its checkpoint size, `synchronous=FULL`, foreign keys.
+/// database), WAL, `synchronous=FULL`, foreign keys. Its checkpoints are
+/// [`Checkpoints`]'.
 fn open(path: &Path, busy_timeout: Duration) -> rusqlite::Result<Connection> {
     let conn = Connection::open(path)?;
     conn.pragma_update(None, "page_size", SQLITE_PAGE_SIZE)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
-    conn.pragma_update(None, "wal_autocheckpoint", SQLITE_CHECKPOINT_PAGES)?;
     conn.pragma_update(None, "foreign_keys", true)?;
     conn.busy_timeout(busy_timeout)?;
     conn.set_prepared_statement_cache_capacity(64);
@@ -226,7 +228,7 @@ fn open(path: &Path, busy_timeout: Duration) -> rusqlite::Result<Connection> {
 }
 
 /// The writer's loop: runs units in arrival order, batch after batch.
-fn write(conn: &Connection, mut jobs: mpsc::Receiver<Job>) {
+fn write(conn: &Connection, checkpoints: &Checkpoints, mut jobs: mpsc::Receiver<Job>) {
     let mut batch = Batch::default();
     while let Some(first) = jobs.blocking_recv() {
         let mut next = Some(first);
@@ -237,7 +239,7 @@ fn write(conn: &Connection, mut jobs: mpsc::Receiver<Job>) {
                     batch.run(conn, deadline, &turn, run)
                 }
                 Job::Alone { deadline, grant } => {
-                    batch.commit(conn);
+                    batch.commit(conn, checkpoints);
                     if Instant::now() > deadline {
                         continue;
                     }
@@ -253,7 +255,7 @@ fn write(conn: &Connection, mut jobs: mpsc::Receiver<Job>) {
                 next = jobs.try_recv().ok();
             }
         }
-        batch.commit(conn);
+        batch.commit(conn, checkpoints);
     }
 }
 
@@ -305,8 +307,9 @@ impl Batch {
         }
     }
 
-    /// Commits the batch, and tells its units how that went.
-    fn commit(&mut self, conn: &Connection) {
+    /// Commits the batch, and tells its units how that went; then asks for a
+    /// checkpoint if one is due.
+    fn commit(&mut self, conn: &Connection, checkpoints: &Checkpoints) {
         if !self.open {
             return;
         }
@@ -317,6 +320,7 @@ impl Batch {
                 for tell in self.waiting.drain(..) {
                     tell(Ok(()));
                 }
+                checkpoints.after_commit(conn);
             }
             Err(error) => self.fail(conn, sqlite_error(error)),
         }
@@ -338,6 +342,7 @@ impl Batch {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sql::SQLITE_CHECKPOINT_PAGES;
 
     fn writer() -> (tempfile::TempDir, SqliteWriter) {
         let dir = tempfile::tempdir().unwrap();
@@ -358,22 +363,42 @@ mod tests {
         conn.query_row("SELECT count(*) FROM t", [], |row| row.get(0)).unwrap()
     }
 
+    /// Inserts `rows` rows of 3,000 bytes: one 4 KiB page each.
+    fn rows_a_page(rows: u32) -> Work<()> {
+        Box::new(move |conn| {
+            let insert = "WITH RECURSIVE i(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM i WHERE k < ?1) \
+                          INSERT INTO t (n) SELECT randomblob(3000) FROM i";
+            conn.execute(insert, [rows]).map_err(sqlite_error)?;
+            Ok(((), true))
+        })
+    }
+
+    fn size(dir: &tempfile::TempDir, file: &str) -> u64 {
+        std::fs::metadata(dir.path().join(file)).unwrap().len()
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn commits_stay_in_the_wal_until_it_holds_the_checkpoint_size() {
         let (dir, writer) = writer();
         let pages = 1100;
         assert!(pages > 1000 && pages < SQLITE_CHECKPOINT_PAGES, "past SQLite's default, short of ours");
-        let one_row_a_page: Work<()> = Box::new(move |conn| {
-            let insert = "WITH RECURSIVE i(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM i WHERE k < ?1) \
-                          INSERT INTO t (n) SELECT randomblob(3000) FROM i";
-            conn.execute(insert, [pages]).map_err(sqlite_error)?;
-            Ok(((), true))
-        });
-        writer.unit(one_row_a_page).await.unwrap();
-        let file = |name: &str| std::fs::metadata(dir.path().join(name)).unwrap().len();
-        assert!(file("writer.db") < 64 * 1024, "checkpointed already: {} bytes", file("writer.db"));
-        assert!(file("writer.db-wal") > 1000 * 3000, "{} bytes of WAL", file("writer.db-wal"));
+        writer.unit(rows_a_page(pages)).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert!(size(&dir, "writer.db") < 64 * 1024, "checkpointed already: {} bytes", size(&dir, "writer.db"));
+        assert!(size(&dir, "writer.db-wal") > 1000 * 3000, "{} bytes of WAL", size(&dir, "writer.db-wal"));
         assert_eq!(count(&dir), i64::from(pages));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_full_wal_is_checkpointed_though_no_commit_follows() {
+        let (dir, writer) = writer();
+        let pages = SQLITE_CHECKPOINT_PAGES + 100;
+        writer.unit(rows_a_page(pages)).await.unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while size(&dir, "writer.db") < u64::from(pages) * 3000 {
+            assert!(Instant::now() < deadline, "not checkpointed in 10 s: {} bytes", size(&dir, "writer.db"));
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
