@@ -242,6 +242,12 @@ fn sqlite_options(url: &str, options: &StoreOptions, max_connections: u32) -> Co
     connect
 }
 
+/// The URL of a SQLite database at `file`, created if missing, for the adapters' tests.
+#[cfg(test)]
+fn sqlite_test_url(file: &std::path::Path) -> String {
+    ["sqlite://", &file.display().to_string(), "?mode=rwc"].concat()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -250,9 +256,7 @@ mod tests {
     async fn a_sqlite_database_the_store_creates_has_its_page_size_and_wal() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("new.db");
-        let store = SqlStore::connect(&format!("sqlite://{}?mode=rwc", file.display()), &StoreOptions::default())
-            .await
-            .unwrap();
+        let store = SqlStore::connect(&sqlite_test_url(&file), &StoreOptions::default()).await.unwrap();
         store.migrate().await.unwrap();
         let conn = rusqlite::Connection::open(&file).unwrap();
         let page_size: u32 = conn.query_row("PRAGMA page_size", [], |row| row.get(0)).unwrap();

@@ -117,7 +117,7 @@ mod tests {
     #[tokio::test]
     async fn events_keep_their_numbers_and_lose_autoincrement_and_the_index() {
         let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}?mode=rwc", dir.path().join("old.db").display());
+        let url = crate::sql::sqlite_test_url(&dir.path().join("old.db"));
         let db = Database::connect(&url).await.unwrap();
         Migrator::up(&db, Some(3)).await.unwrap();
         let sql = |text: &str| Statement::from_string(DbBackend::Sqlite, text.to_owned());
