@@ -9,7 +9,7 @@ use super::convert::{self, StoredOutcome};
 use super::entities::{idempotency_key, order, order_line, product, user};
 use super::events;
 use super::sqlite_statements::{
-    Built, column, execute_built, param, query, query_built, sql_of, time_text, uuid_column,
+    Built, column, execute_built, param, params_for, query, query_built, sql_of, time_text, uuid_column,
 };
 use super::sqlite_writer::SqliteWriter;
 use orders_core::domain::{
@@ -345,11 +345,6 @@ static RECORDED_KEY: Built = Built::new(|| {
             .and_where(Expr::col(Column::Key).eq(param(2))),
     )
 });
-
-/// Parameters ?1 to ?`count`, as the values of an inserted row.
-fn params_for(count: usize) -> Vec<Expr> {
-    (1..=count).map(|n| param(u8::try_from(n).expect("a row of few columns"))).collect()
-}
 
 #[cfg(test)]
 mod tests {

@@ -40,6 +40,11 @@ pub(super) fn param(n: u8) -> Expr {
     Expr::cust(format!("?{n}"))
 }
 
+/// Parameters ?1 to ?`count`, as the values of an inserted row.
+pub(super) fn params_for(count: usize) -> Vec<Expr> {
+    (1..=count).map(|n| param(u8::try_from(n).expect("a row of few columns"))).collect()
+}
+
 /// Runs `statement` with `values` bound to its parameters by number; how many rows it
 /// changed.
 pub(super) fn execute_built(

@@ -3,7 +3,7 @@
 //! for each, it cost the writer, which also places every order, more than the row.
 
 use crate::sql::entities::webhook_delivery;
-use crate::sql::sqlite_statements::{Built, execute_built, param, sql_of, time_text};
+use crate::sql::sqlite_statements::{Built, execute_built, params_for, sql_of, time_text};
 use orders_core::domain::{AttemptResult, DeliveryAttempt};
 use orders_core::ports::BackendError;
 use rusqlite::{Connection, params};
@@ -40,7 +40,7 @@ pub(super) fn insert_attempt(conn: &Connection, attempt: &DeliveryAttempt) -> Re
 /// An attempt's row, the entity's columns in order as parameters ?1 to ?11.
 static INSERT_ATTEMPT: Built = Built::new(|| {
     let columns: Vec<_> = webhook_delivery::Column::iter().collect();
-    let values = (1..=columns.len()).map(|n| param(u8::try_from(n).expect("a row of few columns")));
+    let values = params_for(columns.len());
     sql_of(Query::insert().into_table(webhook_delivery::Entity).columns(columns).values_panic(values))
 });
 
