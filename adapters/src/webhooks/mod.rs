@@ -2,6 +2,7 @@
 //! [`WebhookSender`](orders_core::ports::WebhookSender), with Standard Webhooks
 //! signatures ([`signature`]) and the rules on where a delivery may go ([`targets`]).
 
+mod background;
 mod sender;
 pub mod signature;
 pub mod targets;

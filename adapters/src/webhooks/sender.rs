@@ -2,8 +2,10 @@
 //! signed as Standard Webhooks says, several at once. The client resolves names itself
 //! and connects only to addresses [`TargetPolicy`] allows, follows no redirect, uses no
 //! proxy, gives up on a delivery after [`REQUEST_TIMEOUT`] and reads at most
-//! [`MAX_ANSWER`] of an answer (the status is all it keeps).
+//! [`MAX_ANSWER`] of an answer (the status is all it keeps). Deliveries are sent on a
+//! thread of lower priority than requests ([`background`]), whatever runtime calls.
 
+use super::background;
 use super::signature::sign;
 use super::targets::TargetPolicy;
 use async_trait::async_trait;
@@ -120,10 +122,11 @@ impl WebhookSender for HttpWebhookSender {
         let mut sending = tokio::task::JoinSet::new();
         for (index, message) in messages.into_iter().enumerate() {
             let (sender, endpoint, key, turns) = (self.clone(), endpoint.clone(), key.clone(), turns.clone());
-            sending.spawn(async move {
+            let delivery = async move {
                 let _turn = turns.acquire_owned().await;
                 (index, sender.deliver(&endpoint, &key, message).await)
-            });
+            };
+            sending.spawn_on(delivery, background::sending());
         }
         let mut outcomes: Vec<Option<SendOutcome>> = (0..count).map(|_| None).collect();
         while let Some(joined) = sending.join_next().await {
