@@ -3,8 +3,10 @@
 //! signatures ([`signature`]) and the rules on where a delivery may go ([`targets`]).
 
 mod background;
+mod measured;
 mod sender;
 pub mod signature;
 pub mod targets;
 
+pub use measured::{WEBHOOK_DELIVERIES, WEBHOOK_DELIVERY_LAG};
 pub use sender::HttpWebhookSender;

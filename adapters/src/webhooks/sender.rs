@@ -3,11 +3,12 @@
 //! and connects only to addresses [`TargetPolicy`] allows, follows no redirect, uses no
 //! proxy, gives up on a delivery after [`REQUEST_TIMEOUT`] and reads at most
 //! [`MAX_ANSWER`] of an answer (the status is all it keeps). Deliveries are sent on a
-//! thread of lower priority than requests ([`background`]), whatever runtime calls.
+//! thread of lower priority than requests ([`background`]), whatever runtime calls, and
+//! counted for `/metrics` ([`measured`]).
 
-use super::background;
 use super::signature::sign;
 use super::targets::TargetPolicy;
+use super::{background, measured};
 use async_trait::async_trait;
 use orders_core::domain::{AttemptResult, Endpoint, WebhookUrl};
 use orders_core::ports::{SendOutcome, TargetRefused, WebhookMessage, WebhookSender};
@@ -52,10 +53,12 @@ impl HttpWebhookSender {
 
     async fn deliver(&self, endpoint: &Endpoint, key: &[u8], message: WebhookMessage) -> SendOutcome {
         let started = Instant::now();
+        let occurred_at = message.occurred_at;
         let result = match self.policy.check_literal(&endpoint.webhook.url) {
             Ok(()) => self.post(&endpoint.webhook.url, key, message).await,
             Err(refused) => AttemptResult::Failed { error: refused.to_string() },
         };
+        measured::attempt(occurred_at, &result);
         SendOutcome { result, latency: started.elapsed() }
     }
 

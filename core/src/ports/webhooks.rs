@@ -180,6 +180,9 @@ pub trait WebhookStore: Send + Sync {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WebhookMessage {
     pub event_id: EventId,
+    /// When the event happened: how far behind its delivery is.
+    pub occurred_at: Timestamp,
+    /// When it is sent (the `webhook-timestamp` it is signed with).
     pub timestamp: Timestamp,
     pub body: String,
 }

@@ -147,7 +147,12 @@ impl Service {
         }
         let messages = events
             .iter()
-            .map(|event| WebhookMessage { event_id: event.event.id, timestamp: now, body: present(&event.event) })
+            .map(|event| WebhookMessage {
+                event_id: event.event.id,
+                occurred_at: event.event.occurred_at,
+                timestamp: now,
+                body: present(&event.event),
+            })
             .collect();
         let mut outcomes = self.ports.webhook_sender.send(endpoint, messages).await;
         outcomes.resize_with(events.len(), || crate::ports::SendOutcome {

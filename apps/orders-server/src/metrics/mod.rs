@@ -1,6 +1,6 @@
 //! Prometheus metrics, served as `GET /metrics` in the text format: every metric this
 //! process records (the request histogram, [`events`]' counters, the SQLite writer's
-//! batch sizes), plus the database pool's and the process's state read at each scrape.
+//! batch sizes, webhook deliveries), plus the database pool's and the process's state read at each scrape.
 //! With metrics off no recorder is installed, and recording costs next to nothing.
 
 pub mod events;
@@ -8,6 +8,7 @@ pub mod events;
 use crate::middleware::RouteId;
 use metrics::Histogram;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use orders_adapters::webhooks::{WEBHOOK_DELIVERIES, WEBHOOK_DELIVERY_LAG};
 use orders_adapters::{POOL_ACQUIRE_SECONDS, Store};
 use poem::http::{Method, StatusCode, header};
 use poem::{Endpoint, Response};
@@ -32,6 +33,10 @@ const LATENCY_BUCKETS: [f64; 14] =
 /// Waits for a connection, in seconds: from none to the longest allowed (3 s default).
 const ACQUIRE_BUCKETS: [f64; 12] = [0.00001, 0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 0.5, 1.0, 3.0];
 const BATCH_BUCKETS: [f64; 9] = [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0];
+/// From an event to its delivery, in seconds: from at once to the day a delivery is
+/// retried for.
+const LAG_BUCKETS: [f64; 14] =
+    [0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0, 3600.0, 21600.0, 86400.0];
 
 /// The process's one recorder, installed by the first [`Metrics::install`].
 static RECORDER: OnceLock<PrometheusHandle> = OnceLock::new();
@@ -56,6 +61,9 @@ impl Metrics {
                 })
                 .and_then(|builder| {
                     builder.set_buckets_for_metric(Matcher::Full(POOL_ACQUIRE_SECONDS.to_owned()), &ACQUIRE_BUCKETS)
+                })
+                .and_then(|builder| {
+                    builder.set_buckets_for_metric(Matcher::Full(WEBHOOK_DELIVERY_LAG.to_owned()), &LAG_BUCKETS)
                 })
                 .expect("the buckets are not empty")
                 .install_recorder()
@@ -150,7 +158,7 @@ fn is_standard(method: &Method) -> bool {
 }
 
 fn describe() {
-    use metrics::{Unit, describe_gauge, describe_histogram};
+    use metrics::{Unit, describe_counter, describe_gauge, describe_histogram};
     describe_histogram!(
         REQUEST_DURATION,
         Unit::Seconds,
@@ -165,5 +173,14 @@ fn describe() {
         "Time a request waited for a database connection (SQLite: for the writer's turn)."
     );
     describe_histogram!(SQLITE_BATCH_SIZE, "Units of work (orders, cancels) committed together by the SQLite writer.");
+    describe_counter!(
+        WEBHOOK_DELIVERIES,
+        "Webhook delivery attempts, by result: delivered (2xx), refused (another status), failed (no answer)."
+    );
+    describe_histogram!(
+        WEBHOOK_DELIVERY_LAG,
+        Unit::Seconds,
+        "Time from an event to its delivery's 2xx answer, retries included."
+    );
     events::describe();
 }

@@ -7,7 +7,7 @@ use orders_tests::server::{ServerOptions, TestServer};
 use std::time::{Duration, Instant};
 
 /// The value of the sample `series` (name and labels exactly as exposed), if exposed.
-fn sample(exposition: &str, series: &str) -> Option<f64> {
+pub(super) fn sample(exposition: &str, series: &str) -> Option<f64> {
     exposition.lines().find_map(|line| line.strip_prefix(series)?.strip_prefix(' ')?.trim().parse().ok())
 }
 

@@ -4,6 +4,7 @@
 //! deliveries arrive once it is back, and two servers on one PostgreSQL delivering
 //! each event once.
 
+use super::metrics::sample;
 use orders_tests::postgres_server::PostgresServer;
 use orders_tests::receiver::{Delivery, Receiver, free_address, url_of, wait_until};
 use orders_tests::server::{ServerOptions, TestServer};
@@ -164,6 +165,9 @@ async fn deliveries_to_an_endpoint_that_was_down_are_retried_and_arrive_even_acr
             attempt["error"].as_str().is_some_and(|error| !error.is_empty()) && attempt["next_retry_at"].is_string()
         );
     }
+    let metrics = server.get("/metrics", None).await.text.clone();
+    let failures = sample(&metrics, r#"orders_webhook_deliveries_total{result="failed"}"#);
+    assert!(failures.is_some_and(|failures| failures >= failed.len() as f64), "each failure counted: {metrics}");
 
     let database_url = server.database_url.clone();
     server.terminate();
@@ -190,6 +194,13 @@ async fn deliveries_to_an_endpoint_that_was_down_are_retried_and_arrive_even_acr
     let history = server.get(&deliveries, Some(&admin)).await.expect(200)["items"].as_array().unwrap().clone();
     let delivered = history.iter().filter(|attempt| attempt["outcome"] == "delivered").count();
     assert!(delivered >= expected.len(), "each event has a delivered attempt after its failures: {history:?}");
+    let metrics = server.get("/metrics", None).await.text.clone();
+    let counted = sample(&metrics, r#"orders_webhook_deliveries_total{result="delivered"}"#);
+    assert!(counted.is_some_and(|counted| counted >= expected.len() as f64), "each delivery counted: {metrics}");
+    let lags = sample(&metrics, "orders_webhook_delivery_lag_seconds_count");
+    assert!(lags.is_some_and(|lags| lags >= expected.len() as f64), "each delivery's lag observed: {metrics}");
+    let within_a_second = sample(&metrics, r#"orders_webhook_delivery_lag_seconds_bucket{le="1"}"#).unwrap_or(0.0);
+    assert!(within_a_second < lags.unwrap(), "the lag runs from the event, across the restart, not from the last try");
 }
 
 #[cfg_attr(not(postgres_programs), ignore = "needs PostgreSQL's initdb and pg_ctl: install PostgreSQL")]
