@@ -71,11 +71,12 @@ const POSTGRES_CONNECTIONS: u32 = 8;
 /// rows. Measured in docs/adr/0001.
 const SQLITE_PAGE_SIZE: u32 = 2048;
 /// Frames the SQLite WAL holds before they are copied back into the database (SQLite's
-/// default is 1,000; the writer's are copied beside it, [`sqlite_checkpoint`]). A checkpoint writes each page once however often the
-/// WAL holds it, and orders rewrite the same pages (their products', the indexes'
-/// ends) over and over: at 8,000 frames (16 MiB with 2 KiB pages) the server placed
-/// about a fifth more orders per second at 32 connections, with about an eighth less
-/// CPU per order (docs/benchmarks.md). The WAL file grows to that size and stays.
+/// default is 1,000; the writer's are copied beside it, [`sqlite_checkpoint`]). A
+/// checkpoint writes each page once however often the WAL holds it, and orders rewrite
+/// the same pages (their products', the indexes' ends) over and over: at 8,000 frames
+/// (16 MiB with 2 KiB pages) the server placed about a fifth more orders per second at
+/// 32 connections, with about an eighth less CPU per order (docs/benchmarks.md). The
+/// WAL file grows to that size and stays.
 const SQLITE_CHECKPOINT_PAGES: u32 = 8000;
 /// How long a SQLite writer waits for the write lock before giving up.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);

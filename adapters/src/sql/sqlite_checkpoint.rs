@@ -52,8 +52,8 @@ impl Checkpoints {
         if frames < SQLITE_CHECKPOINT_PAGES as c_int {
             return;
         }
-        let behind = matches!(self.due.try_send(()), Err(TrySendError::Disconnected(())));
-        if (behind || frames >= 4 * SQLITE_CHECKPOINT_PAGES as c_int)
+        let gone = matches!(self.due.try_send(()), Err(TrySendError::Disconnected(())));
+        if (gone || frames >= 4 * SQLITE_CHECKPOINT_PAGES as c_int)
             && let Err(error) = passive_checkpoint(writer)
         {
             tracing::warn!(cause = %error, "the SQLite writer could not checkpoint its WAL");

@@ -12,13 +12,13 @@ pub const WEBHOOK_DELIVERY_LAG: &str = "orders_webhook_delivery_lag_seconds";
 
 /// Records how an attempt to deliver an event that occurred at `occurred_at` ended.
 pub(super) fn attempt(occurred_at: Timestamp, result: &AttemptResult) {
-    let (result, delivered) = match result {
-        AttemptResult::Delivered { .. } => ("delivered", true),
-        AttemptResult::Refused { .. } => ("refused", false),
-        AttemptResult::Failed { .. } => ("failed", false),
+    let label = match result {
+        AttemptResult::Delivered { .. } => "delivered",
+        AttemptResult::Refused { .. } => "refused",
+        AttemptResult::Failed { .. } => "failed",
     };
-    metrics::counter!(WEBHOOK_DELIVERIES, "result" => result).increment(1);
-    if delivered {
+    metrics::counter!(WEBHOOK_DELIVERIES, "result" => label).increment(1);
+    if result.delivered() {
         let lag = chrono::Utc::now().signed_duration_since(occurred_at);
         metrics::histogram!(WEBHOOK_DELIVERY_LAG).record(lag.as_seconds_f64().max(0.0));
     }

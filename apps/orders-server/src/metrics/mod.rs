@@ -1,6 +1,7 @@
 //! Prometheus metrics, served as `GET /metrics` in the text format: every metric this
 //! process records (the request histogram, [`events`]' counters, the SQLite writer's
-//! batch sizes, webhook deliveries), plus the database pool's and the process's state read at each scrape.
+//! batch sizes, webhook deliveries), plus the database pool's and the process's state
+//! read at each scrape.
 //! With metrics off no recorder is installed, and recording costs next to nothing.
 
 pub mod events;
@@ -54,16 +55,16 @@ impl Metrics {
     /// earlier call did.
     pub fn install(store: Store) -> Self {
         let recorder = RECORDER.get_or_init(|| {
-            let recorder = PrometheusBuilder::new()
-                .set_buckets_for_metric(Matcher::Full(REQUEST_DURATION.to_owned()), &LATENCY_BUCKETS)
-                .and_then(|builder| {
-                    builder.set_buckets_for_metric(Matcher::Full(SQLITE_BATCH_SIZE.to_owned()), &BATCH_BUCKETS)
-                })
-                .and_then(|builder| {
-                    builder.set_buckets_for_metric(Matcher::Full(POOL_ACQUIRE_SECONDS.to_owned()), &ACQUIRE_BUCKETS)
-                })
-                .and_then(|builder| {
-                    builder.set_buckets_for_metric(Matcher::Full(WEBHOOK_DELIVERY_LAG.to_owned()), &LAG_BUCKETS)
+            let buckets: [(&str, &[f64]); 4] = [
+                (REQUEST_DURATION, &LATENCY_BUCKETS),
+                (SQLITE_BATCH_SIZE, &BATCH_BUCKETS),
+                (POOL_ACQUIRE_SECONDS, &ACQUIRE_BUCKETS),
+                (WEBHOOK_DELIVERY_LAG, &LAG_BUCKETS),
+            ];
+            let recorder = buckets
+                .into_iter()
+                .try_fold(PrometheusBuilder::new(), |builder, (name, buckets)| {
+                    builder.set_buckets_for_metric(Matcher::Full(name.to_owned()), buckets)
                 })
                 .expect("the buckets are not empty")
                 .install_recorder()
