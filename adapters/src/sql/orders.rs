@@ -134,22 +134,29 @@ pub(super) async fn with_lines_where(
     rows: Vec<order::Model>,
     lines_of: impl sea_orm::sea_query::IntoCondition,
 ) -> Result<Vec<Order>, BackendError> {
-    let mut lines: HashMap<Uuid, Vec<order_line::Model>> = HashMap::with_capacity(rows.len());
-    if !rows.is_empty() {
-        for line in order_line::Entity::find()
+    let lines = match rows.is_empty() {
+        true => Vec::new(),
+        false => order_line::Entity::find()
             .filter(lines_of)
             .order_by_asc(order_line::Column::OrderId)
             .order_by_asc(order_line::Column::LineNo)
             .all(db)
             .await
-            .map_err(db_error)?
-        {
-            lines.entry(line.order_id).or_default().push(line);
-        }
+            .map_err(db_error)?,
+    };
+    assemble(rows, lines)
+}
+
+/// The orders of `rows`, in their order, each with its lines of `lines` (in line order;
+/// lines of other orders are left out).
+pub(super) fn assemble(rows: Vec<order::Model>, lines: Vec<order_line::Model>) -> Result<Vec<Order>, BackendError> {
+    let mut by_order: HashMap<Uuid, Vec<order_line::Model>> = HashMap::with_capacity(rows.len());
+    for line in lines {
+        by_order.entry(line.order_id).or_default().push(line);
     }
     rows.into_iter()
         .map(|row| {
-            let order_lines = lines.remove(&row.id).unwrap_or_default();
+            let order_lines = by_order.remove(&row.id).unwrap_or_default();
             convert::order(row, order_lines)
         })
         .collect()

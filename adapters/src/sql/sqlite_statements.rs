@@ -60,12 +60,26 @@ pub(super) fn query_built<T>(
     conn: &Connection,
     statement: &Built,
     values: impl rusqlite::Params,
+    read: impl FnMut(&Row<'_>) -> Result<T, BackendError>,
+) -> Result<Vec<T>, BackendError> {
+    query_built_first(conn, statement, values, usize::MAX, read)
+}
+
+/// Runs the query `statement` with `values` bound by number, its first `at_most` rows
+/// read by `read` (SQLite steps no further).
+pub(super) fn query_built_first<T>(
+    conn: &Connection,
+    statement: &Built,
+    values: impl rusqlite::Params,
+    at_most: usize,
     mut read: impl FnMut(&Row<'_>) -> Result<T, BackendError>,
 ) -> Result<Vec<T>, BackendError> {
     let mut prepared = conn.prepare_cached(statement.sql()).map_err(sqlite_error)?;
     let mut rows = prepared.query(values).map_err(sqlite_error)?;
     let mut read_rows = Vec::new();
-    while let Some(row) = rows.next().map_err(sqlite_error)? {
+    while read_rows.len() < at_most
+        && let Some(row) = rows.next().map_err(sqlite_error)?
+    {
         read_rows.push(read(row)?);
     }
     Ok(read_rows)

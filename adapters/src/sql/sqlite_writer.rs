@@ -16,6 +16,12 @@
 //! a unit fails that unit alone; should the thread itself die, the next request starts
 //! a new one.
 //!
+//! Reads that follow what was just written (the event feed) can run on the writer's
+//! connection too ([`SqliteWriter::read`]), between batches: they see only what is
+//! committed, and find in its page cache the pages the batches just wrote, where a pool
+//! connection would read each page again (SQLite empties a connection's cache whenever
+//! another connection has committed since its last read).
+//!
 //! Writes outside units of work (products, users, keys, login failures, migrations) run
 //! on the store's sqlx pool during an [`AloneTurn`]: the open batch commits first, and
 //! no unit starts until that write is done. Other processes on the same file wait
@@ -50,6 +56,10 @@ type Run = Box<dyn FnOnce(Result<&Connection, BackendError>) -> Ran + Send>;
 /// Tells a unit how its batch ended.
 type Tell = Box<dyn FnOnce(Result<(), BackendError>) + Send>;
 
+/// A queued read, run on the writer's connection in a read transaction of its own, or
+/// told why it cannot run.
+type Look = Box<dyn FnOnce(Result<&Connection, BackendError>) + Send>;
+
 /// The handle to this process's writer; cheap to clone.
 #[derive(Clone)]
 pub(super) struct SqliteWriter {
@@ -75,6 +85,10 @@ enum Job {
     Alone {
         deadline: Instant,
         grant: oneshot::Sender<AloneTurn>,
+    },
+    Read {
+        deadline: Instant,
+        look: Look,
     },
     #[cfg(test)]
     Crash,
@@ -152,6 +166,27 @@ impl SqliteWriter {
         answered.unwrap_or_else(|_| Err(BackendError::failed("the SQLite writer failed while running this request")))
     }
 
+    /// Runs `work` on the writer's connection once no batch is open (after the units that
+    /// asked before it have committed), in a read transaction: it sees only what is
+    /// committed. It must only read. A read that has not started when the wait limit
+    /// passes never runs, and fails as unavailable.
+    pub(super) async fn read<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Connection) -> Result<T, BackendError> + Send + 'static,
+    ) -> Result<T, BackendError> {
+        let deadline = Instant::now() + self.shared.wait;
+        let (reply, answer) = oneshot::channel::<Result<T, BackendError>>();
+        let look = Box::new(move |conn: Result<&Connection, BackendError>| {
+            let _ = reply.send(conn.and_then(|conn| in_read_transaction(conn, work)));
+        });
+        self.send(Job::Read { deadline, look }, deadline).await?;
+        match tokio::time::timeout_at(deadline.into(), answer).await {
+            Ok(answered) => answered
+                .unwrap_or_else(|_| Err(BackendError::failed("the SQLite writer failed while running this read"))),
+            Err(_) => Err(waited_too_long()),
+        }
+    }
+
     /// Units of work queued for the writer now.
     pub(super) fn queued(&self) -> usize {
         QUEUE - self.shared.queue.lock().unwrap_or_else(|e| e.into_inner()).capacity()
@@ -227,9 +262,25 @@ fn open(path: &Path, busy_timeout: Duration) -> rusqlite::Result<Connection> {
     Ok(conn)
 }
 
-/// The writer's loop: runs units in arrival order, batch after batch.
+/// `work` in a read transaction of its own on `conn`.
+fn in_read_transaction<T>(
+    conn: &Connection,
+    work: impl FnOnce(&Connection) -> Result<T, BackendError>,
+) -> Result<T, BackendError> {
+    run_cached(conn, "BEGIN").map_err(sqlite_error)?;
+    let read = catch_unwind(AssertUnwindSafe(|| work(conn)));
+    let ended = run_cached(conn, "COMMIT").map_err(sqlite_error);
+    match read {
+        Ok(read) => read.and_then(|value| ended.map(|()| value)),
+        Err(_) => Err(BackendError::failed("a read on the SQLite writer panicked")),
+    }
+}
+
+/// The writer's loop: runs units in arrival order, batch after batch, and reads between
+/// batches.
 fn write(conn: &Connection, checkpoints: &Checkpoints, mut jobs: mpsc::Receiver<Job>) {
     let mut batch = Batch::default();
+    let mut reads = Vec::new();
     while let Some(first) = jobs.blocking_recv() {
         let mut next = Some(first);
         while let Some(job) = next.take() {
@@ -240,12 +291,19 @@ fn write(conn: &Connection, checkpoints: &Checkpoints, mut jobs: mpsc::Receiver<
                 }
                 Job::Alone { deadline, grant } => {
                     batch.commit(conn, checkpoints);
+                    run_reads(conn, &mut reads);
                     if Instant::now() > deadline {
                         continue;
                     }
                     let (done, finished) = oneshot::channel();
                     if grant.send(AloneTurn { _done: done }).is_ok() {
                         let _ = finished.blocking_recv();
+                    }
+                }
+                Job::Read { deadline, look } => {
+                    reads.push((deadline, look));
+                    if !batch.open {
+                        run_reads(conn, &mut reads);
                     }
                 }
                 #[cfg(test)]
@@ -256,6 +314,17 @@ fn write(conn: &Connection, checkpoints: &Checkpoints, mut jobs: mpsc::Receiver<
             }
         }
         batch.commit(conn, checkpoints);
+        run_reads(conn, &mut reads);
+    }
+}
+
+/// Runs the `reads` that waited for the batch to end, or tells those whose wait ran out.
+fn run_reads(conn: &Connection, reads: &mut Vec<(Instant, Look)>) {
+    for (deadline, look) in reads.drain(..) {
+        match Instant::now() > deadline {
+            true => look(Err(waited_too_long())),
+            false => look(Ok(conn)),
+        }
     }
 }
 
@@ -423,6 +492,41 @@ mod tests {
         tokio::time::timeout(Duration::from_secs(5), queue.closed()).await.expect("the writer's thread died");
         writer.unit(insert(2)).await.unwrap();
         assert_eq!(count(&dir), 2);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_read_waits_for_the_open_batch_to_commit_and_sees_it() {
+        let (dir, writer) = writer();
+        let slow: Work<()> = Box::new(|conn| {
+            conn.execute("INSERT INTO t (n) VALUES (1)", []).map_err(sqlite_error)?;
+            std::thread::sleep(Duration::from_millis(300));
+            Ok(((), true))
+        });
+        let unit = tokio::spawn({
+            let writer = writer.clone();
+            async move { writer.unit(slow).await }
+        });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let path = dir.path().join("writer.db");
+        let read = writer.read(move |conn| {
+            let count = |conn: &Connection| conn.query_row("SELECT count(*) FROM t", [], |row| row.get::<_, i64>(0));
+            let elsewhere = Connection::open(path).and_then(|other| count(&other));
+            Ok((count(conn).map_err(sqlite_error)?, elsewhere.map_err(sqlite_error)?))
+        });
+        assert_eq!(read.await.unwrap(), (1, 1), "the read ran once the batch open when it asked had committed");
+        unit.await.unwrap().unwrap();
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_read_that_panics_fails_alone_and_the_writer_goes_on() {
+        let (dir, writer) = writer();
+        let panicking = writer.read(|_conn| -> Result<(), BackendError> { panic!("a bug in a read") });
+        assert!(matches!(panicking.await, Err(BackendError::Failed(_))));
+        writer.unit(insert(1)).await.unwrap();
+        let read =
+            writer.read(|conn| conn.query_row("SELECT n FROM t", [], |row| row.get::<_, i64>(0)).map_err(sqlite_error));
+        assert_eq!(read.await.unwrap(), 1);
+        assert_eq!(count(&dir), 1);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

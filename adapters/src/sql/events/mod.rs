@@ -17,16 +17,17 @@
 
 pub(super) mod rows;
 pub(super) mod sqlite;
+mod sqlite_feed;
 
 use super::entities::{event, order, order_line, webhook_delivery, webhook_retry};
 use super::errors::db_error;
-use super::orders::{with_lines, with_lines_where};
+use super::orders::{assemble, with_lines, with_lines_where};
 use super::{SqlStore, convert};
 use async_trait::async_trait;
-use orders_core::domain::{FeedEvent, FeedPosition, Timestamp};
+use orders_core::domain::{FeedEvent, FeedPosition, Order, Timestamp};
 use orders_core::ports::{BackendError, EventFeed};
 use sea_orm::sea_query::{Expr, ExprTrait, Query, SimpleExpr};
-use sea_orm::{ColumnTrait, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect, Select};
+use sea_orm::{ColumnTrait, EntityTrait, Order as Direction, QueryFilter, QueryOrder, QuerySelect, Select};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -39,7 +40,11 @@ const PURGE_BATCH: u64 = 1_000;
 #[async_trait]
 impl EventFeed for SqlStore {
     async fn read(&self, after: Option<FeedPosition>, fetch: u32) -> Result<Vec<FeedEvent>, BackendError> {
-        let mut query = self.in_feed_order(self.final_events(), Order::Asc);
+        if let Some(writer) = &self.sqlite_writer {
+            let (rows, orders, lines) = writer.read(move |conn| sqlite_feed::read(conn, after, fetch)).await?;
+            return events_of(rows, assemble(orders, lines)?);
+        }
+        let mut query = self.in_feed_order(self.final_events(), Direction::Asc);
         if let Some(after) = after {
             query = query.filter(self.position().gt(self.position_value(after)));
         }
@@ -53,13 +58,13 @@ impl EventFeed for SqlStore {
             return Ok(Vec::new());
         }
         let at = event::Entity::find().filter(event::Column::Seq.is_in(positions.iter().map(|at| at.sequence())));
-        let rows = self.in_feed_order(at, Order::Asc).all(&self.db).await.map_err(db_error)?;
+        let rows = self.in_feed_order(at, Direction::Asc).all(&self.db).await.map_err(db_error)?;
         self.feed_events(rows, None).await
     }
 
     async fn head(&self) -> Result<Option<FeedPosition>, BackendError> {
         let last: Option<(i64, i64)> = self
-            .in_feed_order(self.final_events(), Order::Desc)
+            .in_feed_order(self.final_events(), Direction::Desc)
             .select_only()
             .column(event::Column::Txid)
             .column(event::Column::Seq)
@@ -161,9 +166,14 @@ impl SqlStore {
                 order::Entity::find().filter(order::Column::Id.is_in(ids)).all(&self.db).await.map_err(db_error)?;
             with_lines(&self.db, found).await?
         };
-        let orders: HashMap<_, _> = orders.into_iter().map(|order| (order.id, order)).collect();
-        rows.into_iter().map(|row| rows::feed_event(row, &orders)).collect::<Result<_, _>>()
+        events_of(rows, orders)
     }
+}
+
+/// The events `rows` stand for, with the orders they name among `orders`.
+fn events_of(rows: Vec<event::Model>, orders: Vec<Order>) -> Result<Vec<FeedEvent>, BackendError> {
+    let orders: HashMap<_, _> = orders.into_iter().map(|order| (order.id, order)).collect();
+    rows.into_iter().map(|row| rows::feed_event(row, &orders)).collect()
 }
 
 /// The feed position of `row`.
@@ -185,7 +195,7 @@ impl SqlStore {
     }
 
     /// `events` in feed order, or its reverse: by `(txid, seq)`; on SQLite by `seq`.
-    fn in_feed_order(&self, events: Select<event::Entity>, order: Order) -> Select<event::Entity> {
+    fn in_feed_order(&self, events: Select<event::Entity>, order: Direction) -> Select<event::Entity> {
         let events = if self.is_postgres() { events.order_by(event::Column::Txid, order.clone()) } else { events };
         events.order_by(event::Column::Seq, order)
     }

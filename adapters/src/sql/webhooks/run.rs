@@ -7,7 +7,7 @@
 use crate::sql::SqlStore;
 use crate::sql::entities::{webhook, webhook_retry};
 use crate::sql::errors::db_error;
-use crate::sql::sqlite_columns::{optional_uuid_column, time_column};
+use crate::sql::sqlite_columns::{FromSqliteRow, optional_uuid_column, time_column};
 use crate::sql::sqlite_statements::{column, execute, query, uuid_column};
 use orders_core::domain::DeliveryAttempt;
 use orders_core::ports::BackendError;
@@ -51,10 +51,10 @@ impl Change {
 }
 
 /// A row `RETURNING` gave, read on either database.
-pub(super) trait Returned: FromQueryResult + Send + 'static {
-    /// The row from SQLite's columns, in the entity's order.
-    fn from_sqlite(row: &Row<'_>) -> Result<Self, BackendError>;
-}
+pub(super) trait Returned: FromQueryResult + FromSqliteRow + Send + 'static {}
+
+impl Returned for webhook::Model {}
+impl Returned for webhook_retry::Model {}
 
 impl SqlStore {
     /// Runs `guard` and, if it changed a row, `changes`, in one atomic step: whether it
@@ -118,7 +118,7 @@ impl SqlStore {
     }
 }
 
-impl Returned for webhook::Model {
+impl FromSqliteRow for webhook::Model {
     fn from_sqlite(row: &Row<'_>) -> Result<Self, BackendError> {
         Ok(Self {
             id: uuid_column(row, 0)?,
@@ -135,7 +135,7 @@ impl Returned for webhook::Model {
     }
 }
 
-impl Returned for webhook_retry::Model {
+impl FromSqliteRow for webhook_retry::Model {
     fn from_sqlite(row: &Row<'_>) -> Result<Self, BackendError> {
         Ok(Self {
             webhook_id: uuid_column(row, 0)?,
