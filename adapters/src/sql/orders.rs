@@ -9,8 +9,8 @@ use super::{SqlStore, convert, postgres_orders, sqlite_orders};
 use async_trait::async_trait;
 use orders_core::domain::{Order, OrderContext, OrderId, ProductId, Tier, Timestamp, UserId};
 use orders_core::ports::{BackendError, KeyClaim, OrderStore, Placement};
-use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::sea_query::{Expr, ExprTrait, PgFunc, SimpleExpr};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::collections::HashMap;
 use std::time::Duration;
 use uuid::Uuid;
@@ -123,21 +123,14 @@ impl OrderStore for SqlStore {
 
 /// The orders of `rows`, in their order, each with its lines (read in one query).
 pub(super) async fn with_lines(db: &impl ConnectionTrait, rows: Vec<order::Model>) -> Result<Vec<Order>, BackendError> {
-    let ids = order_line::Column::OrderId.is_in(rows.iter().map(|row| row.id));
-    with_lines_where(db, rows, ids).await
-}
-
-/// The orders of `rows`, in their order, each with its lines, read in one query of the
-/// lines `lines_of` selects (at least those of `rows`).
-pub(super) async fn with_lines_where(
-    db: &impl ConnectionTrait,
-    rows: Vec<order::Model>,
-    lines_of: impl sea_orm::sea_query::IntoCondition,
-) -> Result<Vec<Order>, BackendError> {
     let lines = match rows.is_empty() {
         true => Vec::new(),
         false => order_line::Entity::find()
-            .filter(lines_of)
+            .filter(one_of(
+                db.get_database_backend(),
+                order_line::Column::OrderId,
+                rows.iter().map(|row| row.id).collect(),
+            ))
             .order_by_asc(order_line::Column::OrderId)
             .order_by_asc(order_line::Column::LineNo)
             .all(db)
@@ -145,6 +138,17 @@ pub(super) async fn with_lines_where(
             .map_err(db_error)?,
     };
     assemble(rows, lines)
+}
+
+/// `column` is one of `ids`. On PostgreSQL `= ANY($1)` with the ids as one array: one
+/// statement text whatever their number, so one prepared statement, and a plan that
+/// looks each id up in the index (with a list, the planner may scan the whole table
+/// instead). Elsewhere `IN (...)`.
+pub(super) fn one_of(backend: DbBackend, column: impl ColumnTrait, ids: Vec<Uuid>) -> SimpleExpr {
+    match backend {
+        DbBackend::Postgres => Expr::col(column).eq(PgFunc::any(Expr::val(ids))),
+        _ => column.is_in(ids),
+    }
 }
 
 /// The orders of `rows`, in their order, each with its lines of `lines` (in line order;
@@ -160,4 +164,26 @@ pub(super) fn assemble(rows: Vec<order::Model>, lines: Vec<order_line::Model>) -
             convert::order(row, order_lines)
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::QueryTrait;
+
+    #[test]
+    fn on_postgres_ids_are_one_array_parameter_whatever_their_number() {
+        for count in [1, 3, 200] {
+            let ids = (0..count).map(|_| Uuid::now_v7()).collect();
+            let built = order::Entity::find()
+                .filter(one_of(DbBackend::Postgres, order::Column::Id, ids))
+                .build(DbBackend::Postgres);
+            assert!(built.sql.ends_with(r#"WHERE "id" = ANY($1)"#), "{}", built.sql);
+            assert_eq!(built.values.map(|values| values.0.len()), Some(1));
+        }
+        let listed = order::Entity::find()
+            .filter(one_of(DbBackend::Sqlite, order::Column::Id, vec![Uuid::now_v7(), Uuid::now_v7()]))
+            .build(DbBackend::Sqlite);
+        assert!(listed.sql.ends_with(r#"WHERE "orders"."id" IN (?, ?)"#), "{}", listed.sql);
+    }
 }

@@ -19,15 +19,17 @@ pub(super) mod rows;
 pub(super) mod sqlite;
 mod sqlite_feed;
 
-use super::entities::{event, order, order_line, webhook_delivery, webhook_retry};
+use super::entities::{event, order, webhook_delivery, webhook_retry};
 use super::errors::db_error;
-use super::orders::{assemble, with_lines, with_lines_where};
+use super::orders::{assemble, one_of, with_lines};
 use super::{SqlStore, convert};
 use async_trait::async_trait;
 use orders_core::domain::{FeedEvent, FeedPosition, Order, Timestamp};
 use orders_core::ports::{BackendError, EventFeed};
 use sea_orm::sea_query::{Expr, ExprTrait, Query, SimpleExpr};
-use sea_orm::{ColumnTrait, EntityTrait, Order as Direction, QueryFilter, QueryOrder, QuerySelect, Select};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, Order as Direction, QueryFilter, QueryOrder, QuerySelect, Select,
+};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -49,8 +51,7 @@ impl EventFeed for SqlStore {
             query = query.filter(self.position().gt(self.position_value(after)));
         }
         let rows = query.limit(u64::from(fetch)).all(&self.db).await.map_err(db_error)?;
-        let span = rows.first().zip(rows.last()).map(|(first, last)| (position_of(first), position_of(last)));
-        self.feed_events(rows, span).await
+        self.feed_events(rows).await
     }
 
     async fn at(&self, positions: &[FeedPosition]) -> Result<Vec<FeedEvent>, BackendError> {
@@ -59,7 +60,7 @@ impl EventFeed for SqlStore {
         }
         let at = event::Entity::find().filter(event::Column::Seq.is_in(positions.iter().map(|at| at.sequence())));
         let rows = self.in_feed_order(at, Direction::Asc).all(&self.db).await.map_err(db_error)?;
-        self.feed_events(rows, None).await
+        self.feed_events(rows).await
     }
 
     async fn head(&self) -> Result<Option<FeedPosition>, BackendError> {
@@ -134,37 +135,19 @@ impl SqlStore {
         }
     }
 
-    /// `rows` as events, with the orders they name. With `span`, the positions of the
-    /// first and last of `rows`, which are all the final events between them, the orders
-    /// are read as "those of the events in the span": statements of one text, which the
-    /// connections prepare once, where lists of ids would make a statement of each length.
-    async fn feed_events(
-        &self,
-        rows: Vec<event::Model>,
-        span: Option<(FeedPosition, FeedPosition)>,
-    ) -> Result<Vec<FeedEvent>, BackendError> {
+    /// `rows` as events, with the orders they name (read by id, see [`one_of`]).
+    async fn feed_events(&self, rows: Vec<event::Model>) -> Result<Vec<FeedEvent>, BackendError> {
         let ids = rows::order_ids(&rows);
-        let orders = if ids.is_empty() {
-            Vec::new()
-        } else if let Some((first, last)) = span {
-            let named = || {
-                Query::select()
-                    .column(event::Column::OrderId)
-                    .from(event::Entity)
-                    .and_where(self.position().gte(self.position_value(first)))
-                    .and_where(self.position().lte(self.position_value(last)))
-                    .to_owned()
-            };
-            let found = order::Entity::find()
-                .filter(order::Column::Id.in_subquery(named()))
-                .all(&self.db)
-                .await
-                .map_err(db_error)?;
-            with_lines_where(&self.db, found, order_line::Column::OrderId.in_subquery(named())).await?
-        } else {
-            let found =
-                order::Entity::find().filter(order::Column::Id.is_in(ids)).all(&self.db).await.map_err(db_error)?;
-            with_lines(&self.db, found).await?
+        let orders = match ids.is_empty() {
+            true => Vec::new(),
+            false => {
+                let found = order::Entity::find()
+                    .filter(one_of(self.db.get_database_backend(), order::Column::Id, ids))
+                    .all(&self.db)
+                    .await
+                    .map_err(db_error)?;
+                with_lines(&self.db, found).await?
+            }
         };
         events_of(rows, orders)
     }
@@ -174,11 +157,6 @@ impl SqlStore {
 fn events_of(rows: Vec<event::Model>, orders: Vec<Order>) -> Result<Vec<FeedEvent>, BackendError> {
     let orders: HashMap<_, _> = orders.into_iter().map(|order| (order.id, order)).collect();
     rows.into_iter().map(|row| rows::feed_event(row, &orders)).collect()
-}
-
-/// The feed position of `row`.
-fn position_of(row: &event::Model) -> FeedPosition {
-    FeedPosition::new(row.txid, row.seq)
 }
 
 impl SqlStore {
