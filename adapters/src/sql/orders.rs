@@ -141,12 +141,11 @@ pub(super) async fn with_lines(db: &impl ConnectionTrait, rows: Vec<order::Model
 }
 
 /// `column` is one of `ids`. On PostgreSQL `= ANY($1)` with the ids as one array: one
-/// statement text whatever their number, so one prepared statement, and a plan that
-/// looks each id up in the index (with a list, the planner may scan the whole table
-/// instead). Elsewhere `IN (...)`.
+/// statement text whatever their number, so one prepared statement on a direct
+/// connection where lists made one per length. Elsewhere `IN (...)`.
 pub(super) fn one_of(backend: DbBackend, column: impl ColumnTrait, ids: Vec<Uuid>) -> SimpleExpr {
     match backend {
-        DbBackend::Postgres => Expr::col(column).eq(PgFunc::any(Expr::val(ids))),
+        DbBackend::Postgres => Expr::col((column.entity_name(), column)).eq(PgFunc::any(Expr::val(ids))),
         _ => column.is_in(ids),
     }
 }
@@ -178,7 +177,7 @@ mod tests {
             let built = order::Entity::find()
                 .filter(one_of(DbBackend::Postgres, order::Column::Id, ids))
                 .build(DbBackend::Postgres);
-            assert!(built.sql.ends_with(r#"WHERE "id" = ANY($1)"#), "{}", built.sql);
+            assert!(built.sql.ends_with(r#"WHERE "orders"."id" = ANY($1)"#), "{}", built.sql);
             assert_eq!(built.values.map(|values| values.0.len()), Some(1));
         }
         let listed = order::Entity::find()

@@ -86,12 +86,17 @@ enum Job {
         deadline: Instant,
         grant: oneshot::Sender<AloneTurn>,
     },
-    Read {
-        deadline: Instant,
-        look: Look,
-    },
+    Read(QueuedRead),
     #[cfg(test)]
     Crash,
+}
+
+/// A read waiting for its turn, which comes once no batch is open.
+struct QueuedRead {
+    queued: Instant,
+    deadline: Instant,
+    turn: std::sync::Arc<Turn>,
+    look: Look,
 }
 
 /// What a unit left the writer to do.
@@ -174,20 +179,23 @@ impl SqliteWriter {
         &self,
         work: impl FnOnce(&Connection) -> Result<T, BackendError> + Send + 'static,
     ) -> Result<T, BackendError> {
-        let deadline = Instant::now() + self.shared.wait;
-        let (reply, answer) = oneshot::channel::<Result<T, BackendError>>();
+        let queued = Instant::now();
+        let deadline = queued + self.shared.wait;
+        let turn = std::sync::Arc::new(Turn::default());
+        let (reply, mut answer) = oneshot::channel::<Result<T, BackendError>>();
         let look = Box::new(move |conn: Result<&Connection, BackendError>| {
             let _ = reply.send(conn.and_then(|conn| in_read_transaction(conn, work)));
         });
-        self.send(Job::Read { deadline, look }, deadline).await?;
-        match tokio::time::timeout_at(deadline.into(), answer).await {
-            Ok(answered) => answered
-                .unwrap_or_else(|_| Err(BackendError::failed("the SQLite writer failed while running this read"))),
-            Err(_) => Err(waited_too_long()),
-        }
+        self.send(Job::Read(QueuedRead { queued, deadline, turn: turn.clone(), look }), deadline).await?;
+        let answered = match tokio::time::timeout_at(deadline.into(), &mut answer).await {
+            Ok(answered) => answered,
+            Err(_) if turn.settle(ABANDONED) => return Err(waited_too_long()),
+            Err(_) => answer.await,
+        };
+        answered.unwrap_or_else(|_| Err(BackendError::failed("the SQLite writer failed while running this read")))
     }
 
-    /// Units of work queued for the writer now.
+    /// Requests queued for the writer now (units of work, reads, turns alone).
     pub(super) fn queued(&self) -> usize {
         QUEUE - self.shared.queue.lock().unwrap_or_else(|e| e.into_inner()).capacity()
     }
@@ -270,6 +278,9 @@ fn in_read_transaction<T>(
     run_cached(conn, "BEGIN").map_err(sqlite_error)?;
     let read = catch_unwind(AssertUnwindSafe(|| work(conn)));
     let ended = run_cached(conn, "COMMIT").map_err(sqlite_error);
+    if ended.is_err() {
+        let _ = conn.execute_batch("ROLLBACK");
+    }
     match read {
         Ok(read) => read.and_then(|value| ended.map(|()| value)),
         Err(_) => Err(BackendError::failed("a read on the SQLite writer panicked")),
@@ -287,6 +298,9 @@ fn write(conn: &Connection, checkpoints: &Checkpoints, mut jobs: mpsc::Receiver<
             match job {
                 Job::Unit { queued, deadline, turn, run } => {
                     metrics::histogram!(super::direct::ACQUIRE_SECONDS).record(queued.elapsed().as_secs_f64());
+                    if !batch.open {
+                        run_reads(conn, &mut reads);
+                    }
                     batch.run(conn, deadline, &turn, run)
                 }
                 Job::Alone { deadline, grant } => {
@@ -300,8 +314,8 @@ fn write(conn: &Connection, checkpoints: &Checkpoints, mut jobs: mpsc::Receiver<
                         let _ = finished.blocking_recv();
                     }
                 }
-                Job::Read { deadline, look } => {
-                    reads.push((deadline, look));
+                Job::Read(read) => {
+                    reads.push(read);
                     if !batch.open {
                         run_reads(conn, &mut reads);
                     }
@@ -318,13 +332,16 @@ fn write(conn: &Connection, checkpoints: &Checkpoints, mut jobs: mpsc::Receiver<
     }
 }
 
-/// Runs the `reads` that waited for the batch to end, or tells those whose wait ran out.
-fn run_reads(conn: &Connection, reads: &mut Vec<(Instant, Look)>) {
-    for (deadline, look) in reads.drain(..) {
-        match Instant::now() > deadline {
-            true => look(Err(waited_too_long())),
-            false => look(Ok(conn)),
+/// Runs the `reads` that waited for no batch to be open, or tells those whose wait ran
+/// out.
+fn run_reads(conn: &Connection, reads: &mut Vec<QueuedRead>) {
+    for QueuedRead { queued, deadline, turn, look } in reads.drain(..) {
+        if Instant::now() > deadline || !turn.settle(TAKEN) {
+            look(Err(waited_too_long()));
+            continue;
         }
+        metrics::histogram!(super::direct::ACQUIRE_SECONDS).record(queued.elapsed().as_secs_f64());
+        look(Ok(conn));
     }
 }
 

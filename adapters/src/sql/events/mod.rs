@@ -13,7 +13,9 @@
 //! always 0 and the feed is read by `seq` alone, the table's row id (migration m0004).
 //!
 //! The writers: `rows.rs` (the insert every store of SQL uses), [`sqlite`] (the SQLite
-//! writer's order units), `postgres/place.sql` and `cancel.sql`, and `products.rs`.
+//! writer's order units), `postgres/place.sql` and `cancel.sql`, and `products.rs`. On
+//! SQLite the feed is read on the writer's connection (`sqlite_feed.rs`), whose page
+//! cache holds what was just written, or on the pool while the writer is held up.
 
 pub(super) mod rows;
 pub(super) mod sqlite;
@@ -43,8 +45,13 @@ const PURGE_BATCH: u64 = 1_000;
 impl EventFeed for SqlStore {
     async fn read(&self, after: Option<FeedPosition>, fetch: u32) -> Result<Vec<FeedEvent>, BackendError> {
         if let Some(writer) = &self.sqlite_writer {
-            let (rows, orders, lines) = writer.read(move |conn| sqlite_feed::read(conn, after, fetch)).await?;
-            return events_of(rows, assemble(orders, lines)?);
+            match writer.read(move |conn| sqlite_feed::read(conn, after, fetch)).await {
+                Ok((rows, orders, lines)) => return events_of(rows, assemble(orders, lines)?),
+                // The writer is held up (a long write alone, another process's write lock):
+                // the pool reads the same committed rows, at the cost of every page.
+                Err(BackendError::Unavailable(_)) => {}
+                Err(error) => return Err(error),
+            }
         }
         let mut query = self.in_feed_order(self.final_events(), Direction::Asc);
         if let Some(after) = after {
@@ -192,7 +199,40 @@ fn first_uuid_v7_at(at: Timestamp) -> Uuid {
 #[cfg(test)]
 mod tests {
     use super::first_uuid_v7_at;
+    use super::*;
+    use crate::sql::sqlite_test_url;
+    use crate::store_options::StoreOptions;
     use chrono::TimeDelta;
+    use orders_core::domain::{Price, Product, ProductId, ProductName, Sku, Stock};
+    use orders_core::ports::ProductStore;
+    use std::time::{Duration, Instant};
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn on_sqlite_the_feed_is_read_on_the_pool_while_the_writer_is_held_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = sqlite_test_url(&dir.path().join("feed.db"));
+        let options = StoreOptions { acquire_timeout: Duration::from_millis(300), ..StoreOptions::default() };
+        let store = SqlStore::connect(&url, &options).await.unwrap();
+        store.migrate().await.unwrap();
+        let now = chrono::Utc::now();
+        let product = Product {
+            id: ProductId::generate(),
+            sku: Sku::parse("SKU-1").unwrap(),
+            name: ProductName::parse("Product 1").unwrap(),
+            price: Price::from_cents(250).unwrap(),
+            stock: Stock::new(5).unwrap(),
+            created_at: now,
+            updated_at: now,
+        };
+        store.insert(&product).await.unwrap();
+        let from_the_writer = store.read(None, 10).await.unwrap();
+        assert_eq!(from_the_writer.len(), 1);
+        let _held = store.write_turn().await.unwrap();
+        let started = Instant::now();
+        let from_the_pool = store.read(None, 10).await.unwrap();
+        assert_eq!(from_the_pool, from_the_writer);
+        assert!(started.elapsed() < Duration::from_secs(2), "it took {:?}", started.elapsed());
+    }
 
     #[test]
     fn ids_generated_before_a_time_sort_below_its_first_uuid() {

@@ -13,11 +13,11 @@ use rusqlite::{Connection, Row, params};
 use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{Iterable, Order};
 
-/// The rows of the feed's read: at most `fetch` events after `after` (from the oldest
-/// without), and the orders they name with those orders' lines.
+/// Events, and the orders they name with those orders' lines.
 pub(super) type FeedRows = (Vec<event::Model>, Vec<order::Model>, Vec<order_line::Model>);
 
-/// At most `fetch` events after `after`, and the orders and lines they name.
+/// At most `fetch` events after `after` (from the oldest without), and the orders and
+/// lines they name.
 pub(super) fn read(conn: &Connection, after: Option<FeedPosition>, fetch: u32) -> Result<FeedRows, BackendError> {
     let after = after.map_or(i64::MIN, |at| at.sequence());
     let fetch = usize::try_from(fetch).unwrap_or(usize::MAX);
