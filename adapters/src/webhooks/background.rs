@@ -32,8 +32,9 @@ pub(super) fn sending() -> &'static Handle {
 }
 
 /// Lowers the calling thread's priority by [`NICENESS`]; elsewhere than on Linux (where
-/// nice values are per process, not per thread) it keeps its priority.
-fn lower_priority() {
+/// nice values are per process, not per thread) it keeps its priority. The benchmark's
+/// webhook receiver, a stand-in for an endpoint on another machine, runs so too.
+pub fn lower_priority() {
     #[cfg(target_os = "linux")]
     {
         use rustix::process::{getpriority_process, setpriority_process};

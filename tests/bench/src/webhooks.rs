@@ -4,7 +4,8 @@
 //! endpoint is a receiver in this process on 127.0.0.1 (so the server runs with
 //! `--webhook-allow-private`, and `--demo` for an admin to register it), answering
 //! every delivery 204 at once; it shares the machine's cores with the server and the
-//! load generator, as a real endpoint on another machine would not.
+//! load generator, as a real endpoint on another machine would not, so it runs on a
+//! thread of lower priority, as the server's sending thread does.
 //!
 //! The lag is measured from the order's `created_at` (taken by the server as it began
 //! placing the order, before its commit) to the delivery's arrival: an upper bound of
@@ -45,16 +46,25 @@ pub struct Receiver {
 }
 
 impl Receiver {
+    /// Starts the receiver on a thread of its own, at the sending thread's lower
+    /// priority: it stands in for an endpoint on another machine, so it takes the CPU
+    /// the server and the load generator leave, as the server's deliveries do.
     pub async fn start() -> anyhow::Result<Self> {
-        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+        listener.set_nonblocking(true)?;
         let address = listener.local_addr()?;
         let lags_ms: Arc<Mutex<Vec<f64>>> = Arc::default();
         let recorded = lags_ms.clone();
-        tokio::spawn(async move {
-            while let Ok((stream, _)) = listener.accept().await {
-                tokio::spawn(serve(stream, recorded.clone()));
-            }
-        });
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_io().build()?;
+        std::thread::Builder::new().name("webhook-receiver".to_owned()).spawn(move || {
+            orders_adapters::webhooks::lower_priority();
+            runtime.block_on(async move {
+                let Ok(listener) = TcpListener::from_std(listener) else { return };
+                while let Ok((stream, _)) = listener.accept().await {
+                    tokio::spawn(serve(stream, recorded.clone()));
+                }
+            });
+        })?;
         Ok(Self { address, lags_ms })
     }
 
