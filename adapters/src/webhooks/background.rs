@@ -17,24 +17,26 @@ const LOWEST: i32 = 19;
 /// The sending runtime, started on first use and kept for the life of the process.
 pub(super) fn sending() -> &'static Handle {
     static SENDING: OnceLock<Handle> = OnceLock::new();
-    SENDING.get_or_init(|| {
-        let runtime = Builder::new_current_thread().enable_all().build().expect("a tokio runtime can be built");
-        let handle = runtime.handle().clone();
-        std::thread::Builder::new()
-            .name("webhook-sender".to_owned())
-            .spawn(move || {
-                lower_priority();
-                runtime.block_on(std::future::pending::<()>());
-            })
-            .expect("a thread can be started");
-        handle
-    })
+    SENDING.get_or_init(|| lowered_runtime("webhook-sender").expect("a thread with a tokio runtime can be started"))
+}
+
+/// A current-thread runtime on a thread of its own named `name`, [`NICENESS`] steps
+/// below the caller's priority, kept for the life of the process: its handle. The
+/// benchmark's webhook receiver, a stand-in for an endpoint on another machine, runs on
+/// one too.
+pub fn lowered_runtime(name: &str) -> std::io::Result<Handle> {
+    let runtime = Builder::new_current_thread().enable_all().build()?;
+    let handle = runtime.handle().clone();
+    std::thread::Builder::new().name(name.to_owned()).spawn(move || {
+        lower_priority();
+        runtime.block_on(std::future::pending::<()>());
+    })?;
+    Ok(handle)
 }
 
 /// Lowers the calling thread's priority by [`NICENESS`]; elsewhere than on Linux (where
-/// nice values are per process, not per thread) it keeps its priority. The benchmark's
-/// webhook receiver, a stand-in for an endpoint on another machine, runs so too.
-pub fn lower_priority() {
+/// nice values are per process, not per thread) it keeps its priority.
+fn lower_priority() {
     #[cfg(target_os = "linux")]
     {
         use rustix::process::{getpriority_process, setpriority_process};

@@ -8,6 +8,6 @@ mod sender;
 pub mod signature;
 pub mod targets;
 
-pub use background::lower_priority;
+pub use background::lowered_runtime;
 pub use measured::{WEBHOOK_DELIVERIES, WEBHOOK_DELIVERY_LAG};
 pub use sender::HttpWebhookSender;

@@ -55,16 +55,16 @@ impl Receiver {
         let address = listener.local_addr()?;
         let lags_ms: Arc<Mutex<Vec<f64>>> = Arc::default();
         let recorded = lags_ms.clone();
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_io().build()?;
-        std::thread::Builder::new().name("webhook-receiver".to_owned()).spawn(move || {
-            orders_adapters::webhooks::lower_priority();
-            runtime.block_on(async move {
-                let Ok(listener) = TcpListener::from_std(listener) else { return };
-                while let Ok((stream, _)) = listener.accept().await {
-                    tokio::spawn(serve(stream, recorded.clone()));
-                }
-            });
-        })?;
+        let runtime = orders_adapters::webhooks::lowered_runtime("webhook-receiver")?;
+        let listener = {
+            let _inside = runtime.enter();
+            TcpListener::from_std(listener)?
+        };
+        runtime.spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                tokio::spawn(serve(stream, recorded.clone()));
+            }
+        });
         Ok(Self { address, lags_ms })
     }
 
