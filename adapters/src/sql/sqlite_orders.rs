@@ -70,21 +70,19 @@ fn place_in(
             break;
         }
         let id = line.product_id.as_uuid();
-        let left = query_built(
+        let stock = query_built(
             conn,
-            &TAKE_STOCK,
-            params![
-                &id.as_bytes()[..],
-                line.quantity.units(),
-                line.sku.as_str(),
-                line.name.as_str(),
-                line.unit_price.cents()
-            ],
+            &STOCK_ON_TERMS,
+            params![&id.as_bytes()[..], line.sku.as_str(), line.name.as_str(), line.unit_price.cents()],
             |row| column::<i64>(row, 0),
         )?;
-        holds = left.len() == 1;
-        if left == [0] {
-            emptied.push(line.product_id);
+        let units = line.quantity.units();
+        holds = matches!(stock[..], [stock] if stock >= units);
+        if holds {
+            execute_built(conn, &TAKE_STOCK, params![&id.as_bytes()[..], units])?;
+            if stock == [units] {
+                emptied.push(line.product_id);
+            }
         }
     }
     if !holds {
@@ -225,20 +223,30 @@ fn insert_order(conn: &Connection, order: &Order) -> Result<(), BackendError> {
     Ok(())
 }
 
-/// Takes ?2 units of product ?1 if it has them and still has sku ?3, name ?4 and price
-/// ?5: the stock left, or no row.
+/// The stock of product ?1 if it still has sku ?2, name ?3 and price ?4, or no row.
+/// Read, then taken with [`TAKE_STOCK`] under the unit's write lock: an `UPDATE …
+/// RETURNING` would cost SQLite a temporary B-tree per statement for the rows it returns.
+static STOCK_ON_TERMS: Built = Built::new(|| {
+    use product::Column;
+    sql_of(
+        Query::select()
+            .column(Column::Stock)
+            .from(product::Entity)
+            .and_where(Expr::col(Column::Id).eq(param(1)))
+            .and_where(Expr::col(Column::Sku).eq(param(2)))
+            .and_where(Expr::col(Column::Name).eq(param(3)))
+            .and_where(Expr::col(Column::PriceCents).eq(param(4))),
+    )
+});
+
+/// Takes ?2 units of product ?1.
 static TAKE_STOCK: Built = Built::new(|| {
     use product::Column;
     sql_of(
         Query::update()
             .table(product::Entity)
             .value(Column::Stock, Expr::col(Column::Stock).sub(param(2)))
-            .and_where(Expr::col(Column::Id).eq(param(1)))
-            .and_where(Expr::col(Column::Stock).gte(param(2)))
-            .and_where(Expr::col(Column::Sku).eq(param(3)))
-            .and_where(Expr::col(Column::Name).eq(param(4)))
-            .and_where(Expr::col(Column::PriceCents).eq(param(5)))
-            .returning_col(Column::Stock),
+            .and_where(Expr::col(Column::Id).eq(param(1))),
     )
 });
 
@@ -353,9 +361,10 @@ mod tests {
     #[test]
     fn statements_built_once_number_their_parameters_and_hold_no_value() {
         assert_eq!(
-            TAKE_STOCK.sql(),
-            r#"UPDATE "products" SET "stock" = "stock" - (?2) WHERE "id" = (?1) AND "stock" >= (?2) AND "sku" = (?3) AND "name" = (?4) AND "price_cents" = (?5) RETURNING "stock""#
+            STOCK_ON_TERMS.sql(),
+            r#"SELECT "stock" FROM "products" WHERE "id" = (?1) AND "sku" = (?2) AND "name" = (?3) AND "price_cents" = (?4)"#
         );
+        assert_eq!(TAKE_STOCK.sql(), r#"UPDATE "products" SET "stock" = "stock" - (?2) WHERE "id" = (?1)"#);
         for built in [&GIVE_BACK, &MARK_CANCELLED, &TIER_OF, &INSERT_ORDER, &INSERT_LINE, &CLAIM_KEY, &RECORDED_KEY] {
             assert!(built.sql().contains("?1"), "{}", built.sql());
         }
