@@ -19,6 +19,7 @@ mod events;
 mod idempotency;
 mod login_attempts;
 mod migrations;
+mod one_of;
 mod orders;
 mod pg_transaction;
 mod pgbouncer;

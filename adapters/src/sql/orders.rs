@@ -5,12 +5,13 @@
 
 use super::entities::{order, order_line, product, user};
 use super::errors::db_error;
+use super::one_of::one_of;
 use super::{SqlStore, convert, postgres_orders, sqlite_orders};
 use async_trait::async_trait;
 use orders_core::domain::{Order, OrderContext, OrderId, ProductId, Tier, Timestamp, UserId};
 use orders_core::ports::{BackendError, KeyClaim, OrderStore, Placement};
-use sea_orm::sea_query::{Expr, ExprTrait, PgFunc, SimpleExpr};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::collections::HashMap;
 use std::time::Duration;
 use uuid::Uuid;
@@ -28,7 +29,11 @@ impl OrderStore for SqlStore {
         }
         let tier = user::Entity::find_by_id(customer.as_uuid()).one(&self.db).await.map_err(db_error)?;
         let rows = product::Entity::find()
-            .filter(product::Column::Id.is_in(products.iter().map(|id| id.as_uuid())))
+            .filter(one_of(
+                self.db.get_database_backend(),
+                product::Column::Id,
+                products.iter().map(|id| id.as_uuid()).collect(),
+            ))
             .all(&self.db)
             .await
             .map_err(db_error)?;
@@ -140,16 +145,6 @@ pub(super) async fn with_lines(db: &impl ConnectionTrait, rows: Vec<order::Model
     assemble(rows, lines)
 }
 
-/// `column` is one of `ids`. On PostgreSQL `= ANY($1)` with the ids as one array: one
-/// statement text whatever their number, so one prepared statement on a direct
-/// connection where lists made one per length. Elsewhere `IN (...)`.
-pub(super) fn one_of(backend: DbBackend, column: impl ColumnTrait, ids: Vec<Uuid>) -> SimpleExpr {
-    match backend {
-        DbBackend::Postgres => Expr::col((column.entity_name(), column)).eq(PgFunc::any(Expr::val(ids))),
-        _ => column.is_in(ids),
-    }
-}
-
 /// The orders of `rows`, in their order, each with its lines of `lines` (in line order;
 /// lines of other orders are left out).
 pub(super) fn assemble(rows: Vec<order::Model>, lines: Vec<order_line::Model>) -> Result<Vec<Order>, BackendError> {
@@ -163,26 +158,4 @@ pub(super) fn assemble(rows: Vec<order::Model>, lines: Vec<order_line::Model>) -
             convert::order(row, order_lines)
         })
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use sea_orm::QueryTrait;
-
-    #[test]
-    fn on_postgres_ids_are_one_array_parameter_whatever_their_number() {
-        for count in [1, 3, 200] {
-            let ids = (0..count).map(|_| Uuid::now_v7()).collect();
-            let built = order::Entity::find()
-                .filter(one_of(DbBackend::Postgres, order::Column::Id, ids))
-                .build(DbBackend::Postgres);
-            assert!(built.sql.ends_with(r#"WHERE "orders"."id" = ANY($1)"#), "{}", built.sql);
-            assert_eq!(built.values.map(|values| values.0.len()), Some(1));
-        }
-        let listed = order::Entity::find()
-            .filter(one_of(DbBackend::Sqlite, order::Column::Id, vec![Uuid::now_v7(), Uuid::now_v7()]))
-            .build(DbBackend::Sqlite);
-        assert!(listed.sql.ends_with(r#"WHERE "orders"."id" IN (?, ?)"#), "{}", listed.sql);
-    }
 }

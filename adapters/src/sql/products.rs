@@ -7,6 +7,7 @@ use super::convert;
 use super::entities::product;
 use super::errors::{db_error, is_unique_violation};
 use super::events::rows;
+use super::one_of::one_of;
 use async_trait::async_trait;
 use orders_core::domain::{Event, Product, ProductChanges, ProductId, RestockQuantity, Sku, Stock, Timestamp};
 use orders_core::ports::{BackendError, InsertProductError, ProductStore, RestockOutcome};
@@ -62,7 +63,11 @@ impl ProductStore for SqlStore {
     #[tracing::instrument(level = "debug", name = "ProductStore::by_ids", skip_all)]
     async fn by_ids(&self, ids: &[ProductId]) -> Result<Vec<Product>, BackendError> {
         product::Entity::find()
-            .filter(product::Column::Id.is_in(ids.iter().map(ProductId::as_uuid)))
+            .filter(one_of(
+                self.db.get_database_backend(),
+                product::Column::Id,
+                ids.iter().map(ProductId::as_uuid).collect(),
+            ))
             .all(&self.db)
             .await
             .map_err(db_error)?

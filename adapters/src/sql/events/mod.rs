@@ -23,7 +23,8 @@ mod sqlite_feed;
 
 use super::entities::{event, order, webhook_delivery, webhook_retry};
 use super::errors::db_error;
-use super::orders::{assemble, one_of, with_lines};
+use super::one_of::one_of;
+use super::orders::{assemble, with_lines};
 use super::{SqlStore, convert};
 use async_trait::async_trait;
 use orders_core::domain::{FeedEvent, FeedPosition, Order, Timestamp};
@@ -65,7 +66,11 @@ impl EventFeed for SqlStore {
         if positions.is_empty() {
             return Ok(Vec::new());
         }
-        let at = event::Entity::find().filter(event::Column::Seq.is_in(positions.iter().map(|at| at.sequence())));
+        let at = event::Entity::find().filter(one_of(
+            self.db.get_database_backend(),
+            event::Column::Seq,
+            positions.iter().map(|at| at.sequence()).collect(),
+        ));
         let rows = self.in_feed_order(at, Direction::Asc).all(&self.db).await.map_err(db_error)?;
         self.feed_events(rows).await
     }
@@ -103,15 +108,16 @@ impl EventFeed for SqlStore {
                 .await
                 .map_err(db_error)?;
             let old: Vec<i64> = oldest.iter().take_while(|(_, at)| *at < cutoff).map(|(seq, _)| *seq).collect();
+            let all_old = old.len() == oldest.len();
             if !old.is_empty() {
                 let deleted = event::Entity::delete_many()
-                    .filter(event::Column::Seq.is_in(old.iter().copied()))
+                    .filter(one_of(self.db.get_database_backend(), event::Column::Seq, old))
                     .exec(&self.db)
                     .await
                     .map_err(db_error)?;
                 purged += deleted.rows_affected;
             }
-            if old.len() < oldest.len() || oldest.len() < PURGE_BATCH as usize {
+            if !all_old || oldest.len() < PURGE_BATCH as usize {
                 break;
             }
         }

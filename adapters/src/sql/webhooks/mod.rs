@@ -10,6 +10,7 @@ mod statements;
 use super::SqlStore;
 use super::entities::{webhook, webhook_delivery, webhook_retry};
 use super::errors::db_error;
+use super::one_of::one_of;
 use async_trait::async_trait;
 use orders_core::domain::{
     DeliveryAttempt, DeliveryId, Endpoint, FeedPosition, Timestamp, Webhook, WebhookId, WorkerId,
@@ -18,7 +19,7 @@ use orders_core::ports::{
     AfterRetry, BackendError, ClaimedRetry, FreshLease, Lease, PendingRetry, RetryOutcome, ScheduledRetry, WebhookStore,
 };
 use run::Change;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 pub use statements::RECORD_ATTEMPTS;
 use std::collections::HashMap;
 
@@ -124,7 +125,11 @@ impl WebhookStore for SqlStore {
             return Ok(Vec::new());
         }
         let endpoints: HashMap<uuid::Uuid, webhook::Model> = webhook::Entity::find()
-            .filter(webhook::Column::Id.is_in(claimed.iter().map(|retry| retry.webhook_id)))
+            .filter(one_of(
+                self.db.get_database_backend(),
+                webhook::Column::Id,
+                claimed.iter().map(|retry| retry.webhook_id).collect(),
+            ))
             .all(&self.db)
             .await
             .map_err(db_error)?
