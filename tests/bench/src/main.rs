@@ -282,6 +282,14 @@ fn plural(count: usize, noun: &str) -> String {
     if count == 1 { format!("1 {noun}") } else { format!("{count} {noun}s") }
 }
 
+/// The order in which round `round` (from 1) runs two variants being compared: the
+/// first then the second, then the other way round in the next round (A B, B A, A B,
+/// ...), so that a drift of the machine's speed across a round, and whatever the slice
+/// before leaves behind (a WAL to checkpoint, a busy disk), favours neither.
+fn in_turns(round: u32) -> [usize; 2] {
+    if round % 2 == 1 { [0, 1] } else { [1, 0] }
+}
+
 /// A ceiling's orders/s for the progress lines.
 fn per_s(ceiling: &Option<ceiling::Ceiling>) -> String {
     ceiling.as_ref().map_or_else(|| "none".to_owned(), |c| format!("{:.0}", c.orders_per_s))
@@ -504,7 +512,8 @@ impl Bench {
         let variants = [("metrics on", &with), ("metrics off (--metrics=false)", &without)];
         let mut outcomes: Vec<(load::Outcome, Vec<Used>)> = variants.iter().map(|_| Default::default()).collect();
         for round in 1..=self.sizes.rounds {
-            for ((label, variant), (outcome, used)) in variants.iter().zip(outcomes.iter_mut()) {
+            for turn in in_turns(round) {
+                let ((label, variant), (outcome, used)) = (&variants[turn], &mut outcomes[turn]);
                 run.slice(&format!("round {round}/{}, {label}", self.sizes.rounds), Duration::ZERO, slice);
                 let (slice_outcome, cpu) =
                     self.place_slice(variant, processes.as_deref_mut(), mix, connections, slice).await?;
@@ -762,17 +771,22 @@ impl Bench {
         let (mut without, mut with, mut lags) = (load::Outcome::default(), load::Outcome::default(), Vec::new());
         let mut placed = 0;
         for round in 1..=self.sizes.rounds {
-            run.slice(&format!("round {round}/{}, no endpoint", self.sizes.rounds), Duration::ZERO, slice);
-            without.add_run(self.place_slice(server, None, mix, connections, slice).await?.0);
-            let id = webhooks::register(server.address, &token, receiver.address).await?;
-            run.slice(&format!("round {round}/{}, one endpoint", self.sizes.rounds), Duration::ZERO, slice);
-            let (outcome, _) = self.place_slice(server, None, mix, connections, slice).await?;
-            let slice_placed = outcome.statuses.get(&201).copied().unwrap_or(0);
-            placed += slice_placed;
-            with.add_run(outcome);
-            receiver.settle(slice_placed as usize).await;
-            webhooks::remove(server.address, &token, &id).await?;
-            lags.extend(receiver.take());
+            for turn in in_turns(round) {
+                if turn == 0 {
+                    run.slice(&format!("round {round}/{}, no endpoint", self.sizes.rounds), Duration::ZERO, slice);
+                    without.add_run(self.place_slice(server, None, mix, connections, slice).await?.0);
+                    continue;
+                }
+                let id = webhooks::register(server.address, &token, receiver.address).await?;
+                run.slice(&format!("round {round}/{}, one endpoint", self.sizes.rounds), Duration::ZERO, slice);
+                let (outcome, _) = self.place_slice(server, None, mix, connections, slice).await?;
+                let slice_placed = outcome.statuses.get(&201).copied().unwrap_or(0);
+                placed += slice_placed;
+                with.add_run(outcome);
+                receiver.settle(slice_placed as usize).await;
+                webhooks::remove(server.address, &token, &id).await?;
+                lags.extend(receiver.take());
+            }
         }
         lags.sort_by(f64::total_cmp);
         let (without, with) = (Measured::of(&without, 201), Measured::of(&with, 201));

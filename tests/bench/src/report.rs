@@ -292,7 +292,7 @@ impl Report {
             }
         }
         if self.databases.iter().any(|db| !db.comparisons.is_empty()) {
-            s.push_str("\n**What features cost** (the same orders through each variant of the server, on the same database, in alternating slices; ÷ first = orders/s against the first variant's)\n\n");
+            s.push_str("\n**What features cost** (the same orders through each variant of the server, on the same database, in alternating slices, A B then B A; ÷ first = orders/s against the first variant's)\n\n");
             s.push_str("| database | feature | connections | variant | orders/s | p50 ms | p99 ms | non-201 | server CPU µs/order | database CPU µs/order | ÷ first |\n");
             s.push_str("|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|\n");
             for db in &self.databases {
@@ -320,7 +320,7 @@ impl Report {
             }
         }
         if self.databases.iter().any(|db| db.webhooks.is_some()) {
-            s.push_str("\n**Webhooks** (`--webhooks`: alternating slices with one endpoint registered for `order.placed` and none; lag = from the order's `created_at` to the delivery's arrival at a receiver on this machine, on a thread ten nice steps below the rest, standing in for an endpoint elsewhere)\n\n");
+            s.push_str("\n**Webhooks** (`--webhooks`: alternating slices, A B then B A, with one endpoint registered for `order.placed` and none; lag = from the order's `created_at` to the delivery's arrival at a receiver on this machine, on a thread ten nice steps below the rest, standing in for an endpoint elsewhere)\n\n");
             s.push_str("| database | connections | orders/s, no endpoint | orders/s, one endpoint | ratio | orders placed with it | delivered | lag p50 ms | lag p99 ms | lag max ms |\n");
             s.push_str("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
             for db in &self.databases {
