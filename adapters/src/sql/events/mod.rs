@@ -217,9 +217,10 @@ mod tests {
     async fn on_sqlite_the_feed_is_read_on_the_pool_while_the_writer_is_held_up() {
         let dir = tempfile::tempdir().unwrap();
         let url = sqlite_test_url(&dir.path().join("feed.db"));
+        // Migrated with the default wait: only the feed's read needs the short one.
+        SqlStore::connect(&url, &StoreOptions::default()).await.unwrap().migrate().await.unwrap();
         let options = StoreOptions { acquire_timeout: Duration::from_millis(300), ..StoreOptions::default() };
         let store = SqlStore::connect(&url, &options).await.unwrap();
-        store.migrate().await.unwrap();
         let now = chrono::Utc::now();
         let product = Product {
             id: ProductId::generate(),
