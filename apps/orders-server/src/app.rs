@@ -1,11 +1,10 @@
 //! The whole HTTP application: the API, its OpenAPI document and Swagger UI, wrapped in
 //! the middleware every request goes through.
 
-use crate::api::{self, errors};
-use crate::middleware::{Observed, Routes, answer_errors_with_problems, limit_body, log_request};
+use crate::api;
+use crate::middleware::{Observed, Pipeline, Routes, serve};
 use crate::startup::Prepared;
-use poem::middleware::CatchPanic;
-use poem::{Endpoint, EndpointExt, IntoResponse, Route, get};
+use poem::{Endpoint, EndpointExt, Route, get};
 use std::sync::Arc;
 
 /// Paths served besides the API's operations, all for GET.
@@ -24,16 +23,11 @@ pub fn build(prepared: Prepared) -> impl Endpoint + 'static {
         get_paths.push(METRICS_PATH);
     }
     let known = Arc::new(Routes::from_spec(&api.spec(), &get_paths));
-    let observed = Arc::new(Observed { routes: known.clone(), durations: Default::default() });
-    let routes = routes
+    let pipeline = Arc::new(Pipeline { observed: Observed { routes: known, durations: Default::default() }, service });
+    routes
         .at("/openapi.json", get(api.spec_endpoint()))
         .at("/openapi.yaml", get(api.spec_endpoint_yaml()))
         .nest("/docs", get(api.swagger_ui()))
         .nest("/", api)
-        .data(service);
-    routes
-        .around(limit_body)
-        .around(move |next, request| answer_errors_with_problems(known.clone(), next, request))
-        .with(CatchPanic::new().with_handler(|_| errors::internal_error().into_response()))
-        .around(move |next, request| log_request(observed.clone(), next, request))
+        .around(move |app, request| serve(pipeline.clone(), app, request))
 }

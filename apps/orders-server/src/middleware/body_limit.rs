@@ -2,15 +2,15 @@
 //! before anything is read; a chunked body is read up to the limit and no further.
 //! Requests without a body (GETs) pass untouched.
 
+use poem::Request;
 use poem::error::ReadBodyError;
 use poem::http::header;
-use poem::{Endpoint, IntoResponse, Request, Response};
-use std::sync::Arc;
 
 /// The largest request body accepted.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
-pub async fn limit_body<E: Endpoint>(next: Arc<E>, mut request: Request) -> poem::Result<Response> {
+/// Refuses `request` if its body is over the limit; a chunked body is read here.
+pub async fn limit_body(request: &mut Request) -> poem::Result<()> {
     let declared = request
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -25,5 +25,5 @@ pub async fn limit_body<E: Endpoint>(next: Arc<E>, mut request: Request) -> poem
         }
         None => {}
     }
-    next.call(request).await.map(IntoResponse::into_response)
+    Ok(())
 }

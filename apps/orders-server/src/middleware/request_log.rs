@@ -4,11 +4,12 @@
 //! sample of the request histogram: route (the template the path matches, such as
 //! `/v1/orders/{id}`, or `unmatched`), method, path, status and latency.
 
+use super::RouteId;
 use super::request_id::{CURRENT, RequestId, X_REQUEST_ID};
 use super::{Routes, UNMATCHED};
 use crate::metrics::RequestDurations;
 use poem::http::HeaderValue;
-use poem::{Endpoint, IntoResponse, Request, Response};
+use poem::{Request, Response};
 use std::sync::Arc;
 use std::time::Instant;
 use tracing::Instrument;
@@ -19,11 +20,12 @@ pub struct Observed {
     pub durations: RequestDurations,
 }
 
-pub async fn log_request<E: Endpoint>(
-    observed: Arc<Observed>,
-    next: Arc<E>,
+/// `serve`'s answer to `request`, given the route the request matches, observed.
+pub async fn log_request<Served: Future<Output = Response>>(
+    observed: &Observed,
     request: Request,
-) -> poem::Result<Response> {
+    serve: impl FnOnce(Request, Option<RouteId>) -> Served,
+) -> Response {
     let started = Instant::now();
     let id = RequestId::from_header(request.headers().get(X_REQUEST_ID));
     let method = request.method().clone();
@@ -35,8 +37,8 @@ pub async fn log_request<E: Endpoint>(
     } else {
         tracing::info_span!("request", request_id = %id)
     };
-    let served = next.get_response(request).instrument(span.clone());
-    let mut response = CURRENT.scope(id.clone(), served).await.into_response();
+    let served = serve(request, route).instrument(span.clone());
+    let mut response = CURRENT.scope(id.clone(), served).await;
     let status = response.status();
     let latency = started.elapsed();
     observed.durations.record(route, template, &method, status, latency);
@@ -49,5 +51,5 @@ pub async fn log_request<E: Endpoint>(
     }
     let latency_ms = latency.as_micros() as f64 / 1000.0;
     tracing::info!(route = template, %method, %path, status = status.as_u16(), latency_ms, "request");
-    Ok(response)
+    response
 }

@@ -95,7 +95,12 @@ impl Routes {
 
     /// The `Allow` value for `path`: the methods of the template it matches.
     pub fn allow_for(&self, path: &str) -> String {
-        self.find(path)
+        self.allow(self.find(path))
+    }
+
+    /// The `Allow` value for a path that matches `route`: its methods (none for no route).
+    pub fn allow(&self, route: Option<RouteId>) -> String {
+        route
             .map(|route| self.routes[route.0].methods.iter().map(Method::as_str).collect::<Vec<_>>().join(", "))
             .unwrap_or_default()
     }
