@@ -116,6 +116,10 @@ struct Args {
     /// --webhook-allow-private).
     #[arg(long)]
     webhooks: bool,
+    /// Also measure what metrics cost in a --quick run (a full run always does): orders
+    /// at 32 connections through servers with metrics on and off, in alternating slices.
+    #[arg(long)]
+    metrics_cost: bool,
 }
 
 /// The run's sizes, from --smoke or the full defaults.
@@ -354,11 +358,17 @@ impl Bench {
         run.slice(&format!("round {round}/{}, {ceiling}", self.sizes.rounds), Duration::ZERO, self.slice());
     }
 
-    /// How many runs a database has: its order runs, and contention, the cost of
-    /// metrics and growth unless --quick.
+    /// How many runs a database has: its order runs, the cost of metrics, and
+    /// contention and growth unless --quick.
     fn runs(&self) -> u64 {
-        let growth = if self.args.quick { 0 } else { 2 + self.sizes.lines.len() + 4 };
-        (self.sizes.connections.len() + growth) as u64
+        let growth = if self.args.quick { 0 } else { 1 + self.sizes.lines.len() + 4 };
+        (self.sizes.connections.len() + usize::from(self.measures_metrics_cost()) + growth) as u64
+    }
+
+    /// Whether the run measures what metrics cost: always, unless --quick without
+    /// --metrics-cost.
+    fn measures_metrics_cost(&self) -> bool {
+        !self.args.quick || self.args.metrics_cost
     }
 
     /// Orders of `mix` at `connections` through the SQLite service, and its ceiling,
@@ -490,33 +500,43 @@ impl Bench {
         Server::start(&self.server_bin, url, JWT_SECRET, &server_args, log.as_deref())
     }
 
-    /// What metrics cost: orders at the contention level's connections through two new
-    /// servers on the same database, one with metrics on (the default) and one with
-    /// `--metrics=false`, alternating in slices as a service and its ceiling do. Both are
-    /// started for it, so that neither differs from the other but in its metrics (the
-    /// run's own server has served every level before: its PostgreSQL connections'
-    /// cached plans and its caches are not a new server's).
+    /// What metrics cost: orders at the contention level's connections through servers
+    /// on the same database with metrics on (the default) and with `--metrics=false`,
+    /// alternating in slices as a service and its ceiling do, in twice as many rounds
+    /// (the gap sought is a few percent). Every slice has a new server of its own,
+    /// started for it and stopped after it, its warm-up filling its caches and its pool:
+    /// two processes of the same binary, both with metrics on, served side by side for
+    /// every round, were 4% to 7% apart in favour of the one started first; a new pair
+    /// every slice, 3% at most, either way. The run's own server is not one of them: it
+    /// has served every level before.
     async fn metrics_cost(
         &self,
         database: &str,
         url: &str,
         mut processes: Option<&mut PgProcesses>,
     ) -> anyhow::Result<Comparison> {
-        let with = self.start_server_with(&format!("{database}-metrics"), url, &["--metrics=true"])?;
-        let without = self.start_server_with(&format!("{database}-no-metrics"), url, &["--metrics=false"])?;
-        self.check_server(with.address).await?;
-        self.check_server(without.address).await?;
         let connections = self.sizes.contention_connections;
-        let (slice, mix) = (self.slice(), self.order_mix());
-        let run = self.order_run(format!("metrics on and off, {}", plural(connections, "connection")), 1);
-        let variants = [("metrics on", &with), ("metrics off (--metrics=false)", &without)];
+        let (slice, mix, rounds) = (self.slice(), self.order_mix(), 2 * self.sizes.rounds);
+        let run =
+            self.progress.run(format!("metrics on and off, {}", plural(connections, "connection")), slice * 2 * rounds);
+        let variants = [
+            ("metrics on", "--metrics=true", "metrics"),
+            ("metrics off (--metrics=false)", "--metrics=false", "no-metrics"),
+        ];
         let mut outcomes: Vec<(load::Outcome, Vec<Used>)> = variants.iter().map(|_| Default::default()).collect();
-        for round in 1..=self.sizes.rounds {
+        for round in 1..=rounds {
             for turn in in_turns(round) {
-                let ((label, variant), (outcome, used)) = (&variants[turn], &mut outcomes[turn]);
-                run.slice(&format!("round {round}/{}, {label}", self.sizes.rounds), Duration::ZERO, slice);
+                let ((label, flag, name), (outcome, used)) = (&variants[turn], &mut outcomes[turn]);
+                run.slice(
+                    &format!("round {round}/{rounds}, {label}"),
+                    Duration::from_secs_f64(self.sizes.warmup_s),
+                    slice,
+                );
+                let server = self.start_server_with(&format!("{database}-{name}-{round}"), url, &[flag])?;
+                self.check_server(server.address).await?;
                 let (slice_outcome, cpu) =
-                    self.place_slice(variant, processes.as_deref_mut(), mix, connections, slice).await?;
+                    self.place_slice(&server, processes.as_deref_mut(), mix, connections, slice).await?;
+                server.stop()?;
                 outcome.add_run(slice_outcome);
                 used.push(cpu);
             }
@@ -524,10 +544,8 @@ impl Bench {
         let runs = variants
             .iter()
             .zip(outcomes)
-            .map(|((label, _), (outcome, used))| Variant::new(label, Measured::of(&outcome, 201), Used::total(&used)))
+            .map(|((label, ..), (outcome, used))| Variant::new(label, Measured::of(&outcome, 201), Used::total(&used)))
             .collect();
-        with.stop()?;
-        without.stop()?;
         Ok(Comparison { what: "metrics".to_owned(), connections, variants: runs })
     }
 
@@ -623,13 +641,15 @@ impl Bench {
         if self.args.webhooks {
             report.webhooks = Some(self.webhook_cost("SQLite", &server).await?);
         }
+        if self.measures_metrics_cost() {
+            report.comparisons.push(self.metrics_cost("sqlite", &db.url(), None).await?);
+        }
         if !self.args.quick {
             let hot = Mix { hot: Some(1), ..self.mix(Lines::OneToThree) };
             let connections = self.sizes.contention_connections;
             let what = format!("one hot product, {}", plural(connections, "connection"));
             let run = self.sqlite_against_ceiling(what, &db, &server, hot, connections).await?;
             report.contention = Some(OrderRun { peak_rss_mib: None, ..run });
-            report.comparisons.push(self.metrics_cost("sqlite", &db.url(), None).await?);
             self.lines(address, &mut report).await?;
             let d = db.clone();
             self.reads(address, &mut report, move |products, big, base_ms| {
@@ -703,13 +723,15 @@ impl Bench {
         if self.args.webhooks {
             report.webhooks = Some(self.webhook_cost(label, &server).await?);
         }
+        if self.measures_metrics_cost() {
+            report.comparisons.push(self.metrics_cost(label, server_url, processes.as_mut()).await?);
+        }
         if !self.args.quick {
             let hot = Mix { hot: Some(1), ..self.mix(Lines::OneToThree) };
             let connections = self.sizes.contention_connections;
             let what = format!("one hot product, {}", plural(connections, "connection"));
             let run = self.postgres_against_ceiling(what, db, processes.as_mut(), &server, hot, connections).await?;
             report.contention = Some(OrderRun { peak_rss_mib: None, ..run });
-            report.comparisons.push(self.metrics_cost(label, server_url, processes.as_mut()).await?);
             self.lines(address, &mut report).await?;
             self.reads(address, &mut report, |products, big, base_ms| async move {
                 db.seed_products(products + 1, big, STOCK).await?;

@@ -292,7 +292,7 @@ impl Report {
             }
         }
         if self.databases.iter().any(|db| !db.comparisons.is_empty()) {
-            s.push_str("\n**What features cost** (the same orders through each variant of the server, on the same database, in alternating slices, A B then B A; ÷ first = orders/s against the first variant's)\n\n");
+            s.push_str("\n**What features cost** (the same orders through each variant of the server, on the same database, in alternating slices, A B then B A, each slice on a new server; ÷ first = orders/s against the first variant's)\n\n");
             s.push_str("| database | feature | connections | variant | orders/s | p50 ms | p99 ms | non-201 | server CPU µs/order | database CPU µs/order | ÷ first |\n");
             s.push_str("|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|\n");
             for db in &self.databases {

@@ -38,6 +38,14 @@ fn the_benchmark_runs_end_to_end_in_smoke_mode() {
             assert_eq!(run["service"]["unexpected"].as_u64(), Some(0), "every order is placed: {run}");
             assert!(run["ceiling"]["orders"].as_u64().unwrap() > 0, "{run}");
         }
+        let metrics = &database["comparisons"][0];
+        assert_eq!(metrics["what"], "metrics", "{database}");
+        let labels: Vec<_> = metrics["variants"].as_array().unwrap().iter().map(|v| v["label"].clone()).collect();
+        assert_eq!(labels, ["metrics on", "metrics off (--metrics=false)"], "{metrics}");
+        for variant in metrics["variants"].as_array().unwrap() {
+            assert!(variant["service"]["answers"].as_u64().unwrap() > 0, "{variant}");
+            assert_eq!(variant["service"]["unexpected"].as_u64(), Some(0), "every order is placed: {variant}");
+        }
     }
     for chart in ["orders", "p99"] {
         let svg = std::fs::read_to_string(results.path().join(format!("smoke-latest-{chart}.svg"))).expect("a chart");
