@@ -22,7 +22,7 @@ pub fn build(prepared: Prepared) -> impl Endpoint + 'static {
         routes = routes.at(METRICS_PATH, get(metrics.endpoint()));
         get_paths.push(METRICS_PATH);
     }
-    let known = Arc::new(Routes::from_spec(&api.spec(), &get_paths));
+    let known = Routes::from_spec(&api.spec(), &get_paths);
     let pipeline = Arc::new(Pipeline { observed: Observed { routes: known, durations: Default::default() }, service });
     routes
         .at("/openapi.json", get(api.spec_endpoint()))

@@ -66,7 +66,7 @@ mod tests {
         let store = Store::Memory(MemoryStore::new());
         let tokens = Arc::new(JwtIssuer::with_random_secret(chrono::TimeDelta::hours(1)));
         let service = orders_composition::service(&store, tokens, Default::default(), Default::default());
-        let routes = Arc::new(Routes::from_spec(r#"{"paths": {}}"#, &["/panics", "/service"]));
+        let routes = Routes::from_spec(r#"{"paths": {}}"#, &["/panics", "/service"]);
         let pipeline = Arc::new(Pipeline { observed: Observed { routes, durations: Default::default() }, service });
         Route::new()
             .at("/panics", get(panics))

@@ -10,13 +10,12 @@ use super::{Routes, UNMATCHED};
 use crate::metrics::RequestDurations;
 use poem::http::HeaderValue;
 use poem::{Request, Response};
-use std::sync::Arc;
 use std::time::Instant;
 use tracing::Instrument;
 
 /// What the outermost middleware reads: the routes, and the request histogram.
 pub struct Observed {
-    pub routes: Arc<Routes>,
+    pub routes: Routes,
     pub durations: RequestDurations,
 }
 
