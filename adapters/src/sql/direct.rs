@@ -49,15 +49,18 @@ impl managed::Manager for Connector {
     type Type = Pooled;
     type Error = sqlx::Error;
 
+    // Connecting and pinging are boxed: every statement's future holds the pool's
+    // checkout, and so, unboxed, these rare futures too (connecting is kilobytes, copied
+    // whenever a statement's future is moved or boxed; docs/benchmarks.md).
     async fn create(&self) -> Result<Pooled, sqlx::Error> {
-        Ok(Pooled { conn: PgConnection::connect_with(&self.options).await?, settled: true })
+        Ok(Pooled { conn: Box::pin(PgConnection::connect_with(&self.options)).await?, settled: true })
     }
 
     async fn recycle(&self, pooled: &mut Pooled, metrics: &Metrics) -> RecycleResult<sqlx::Error> {
         if pooled.settled && metrics.last_used() < PING_IF_IDLE_FOR {
             return Ok(());
         }
-        pooled.conn.ping().await?;
+        Box::pin(pooled.conn.ping()).await?;
         pooled.settled = true;
         Ok(())
     }

@@ -8,12 +8,14 @@
 //!   the answer and the errors each operation documents.
 //! - [`problem`]: the problem-details body.
 //! - [`security`]: bearer JWT and OAuth2 password-flow authentication, one extractor.
-//! - [`body`]: JSON and form bodies that name the refused field.
+//! - [`body`]: JSON and form bodies that name the refused field; [`answer`]: JSON
+//!   answers written by serde.
 //! - [`client_address`], [`address_limits`]: who a request comes from, and the limits
 //!   on failed logins and sign-ups per address.
 //! - [`idempotency_key`]: the `Idempotency-Key` header, read as it was sent.
 
 pub mod address_limits;
+pub mod answer;
 pub mod auth;
 pub mod body;
 pub mod client_address;

@@ -2,6 +2,7 @@
 //! list and cancel anyone's. Placing is idempotent under an `Idempotency-Key`.
 
 use super::ApiTags;
+use super::answer::JsonAnswer;
 use super::body::JsonBody;
 use super::cursors::{CursorKey, Listing};
 use super::dto::documented::{PageLimit, UuidText};
@@ -15,7 +16,6 @@ use crate::metrics::events;
 use orders_core::domain::{OrderId, UserId};
 use orders_core::usecases::{Placed, Service};
 use poem_openapi::param::{Path, Query};
-use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi};
 use uuid::Uuid;
 
@@ -31,7 +31,7 @@ pub enum PlaceOrderAnswer {
     /// request placed nothing: the body is the order as it was placed.
     #[oai(status = 201)]
     Placed(
-        Json<OrderResponse>,
+        JsonAnswer<OrderResponse>,
         #[oai(header = "Location")] String,
         #[oai(header = "Idempotency-Replayed")] Option<String>,
     ),
@@ -41,14 +41,14 @@ pub enum PlaceOrderAnswer {
 pub enum OrderAnswer {
     /// The order.
     #[oai(status = 200)]
-    Ok(Json<OrderResponse>),
+    Ok(JsonAnswer<OrderResponse>),
 }
 
 #[derive(ApiResponse)]
 pub enum OrderPageAnswer {
     /// A page of orders, newest first.
     #[oai(status = 200)]
-    Ok(Json<OrderPage>),
+    Ok(JsonAnswer<OrderPage>),
 }
 
 fn location(id: Uuid) -> String {
@@ -89,7 +89,7 @@ impl OrdersApi {
         events::order_placement(&outcome);
         let Placed { order, replayed } = outcome?;
         let location = location(order.id.as_uuid());
-        Ok(PlaceOrderAnswer::Placed(Json(order.into()), location, replayed.then(|| "true".to_owned())))
+        Ok(PlaceOrderAnswer::Placed(JsonAnswer(order.into()), location, replayed.then(|| "true".to_owned())))
     }
 
     /// List orders
@@ -113,7 +113,7 @@ impl OrdersApi {
         let request = page_request(limit.0, cursor.0.as_deref(), &self.cursors, listing)?;
         let actor = caller.actor(&self.service).await?;
         let page = self.service.list_orders(&actor, of_user, request).await?;
-        Ok(OrderPageAnswer::Ok(Json(OrderPage::new(page, &self.cursors, listing))))
+        Ok(OrderPageAnswer::Ok(JsonAnswer(OrderPage::new(page, &self.cursors, listing))))
     }
 
     /// Read an order
@@ -128,7 +128,7 @@ impl OrdersApi {
     ) -> Result<OrderAnswer, ApiError<GetOrderErrors>> {
         let id = OrderId::from_uuid(id.parse("id")?);
         let order = self.service.get_order(&caller.actor(&self.service).await?, id).await?;
-        Ok(OrderAnswer::Ok(Json(order.into())))
+        Ok(OrderAnswer::Ok(JsonAnswer(order.into())))
     }
 
     /// Cancel an order
@@ -146,6 +146,6 @@ impl OrdersApi {
         let id = OrderId::from_uuid(id.parse("id")?);
         let order = self.service.cancel_order(&caller.actor(&self.service).await?, id).await?;
         events::order_cancelled();
-        Ok(OrderAnswer::Ok(Json(order.into())))
+        Ok(OrderAnswer::Ok(JsonAnswer(order.into())))
     }
 }

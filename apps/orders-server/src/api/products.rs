@@ -1,6 +1,7 @@
 //! The catalogue: anyone browses it; admins add products, edit them and restock them.
 
 use super::ApiTags;
+use super::answer::JsonAnswer;
 use super::body::JsonBody;
 use super::cursors::{CursorKey, Listing};
 use super::dto::documented::{PageLimit, UuidText};
@@ -14,7 +15,6 @@ use super::security::Caller;
 use orders_core::domain::ProductId;
 use orders_core::usecases::Service;
 use poem_openapi::param::{Path, Query};
-use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi};
 use uuid::Uuid;
 
@@ -27,21 +27,21 @@ pub struct ProductsApi {
 pub enum ProductPageAnswer {
     /// A page of products, oldest first.
     #[oai(status = 200)]
-    Ok(Json<ProductPage>),
+    Ok(JsonAnswer<ProductPage>),
 }
 
 #[derive(ApiResponse)]
 pub enum ProductAnswer {
     /// The product.
     #[oai(status = 200)]
-    Ok(Json<ProductResponse>),
+    Ok(JsonAnswer<ProductResponse>),
 }
 
 #[derive(ApiResponse)]
 pub enum CreateProductAnswer {
     /// The product was added; `Location` is its URI.
     #[oai(status = 201)]
-    Created(Json<ProductResponse>, #[oai(header = "Location")] String),
+    Created(JsonAnswer<ProductResponse>, #[oai(header = "Location")] String),
 }
 
 fn location(id: Uuid) -> String {
@@ -64,7 +64,7 @@ impl ProductsApi {
     ) -> Result<ProductPageAnswer, ApiError<ListProductsErrors>> {
         let request = page_request(limit.0, cursor.0.as_deref(), &self.cursors, Listing::Products)?;
         let page = self.service.list_products(request).await?;
-        Ok(ProductPageAnswer::Ok(Json(ProductPage::new(page, &self.cursors))))
+        Ok(ProductPageAnswer::Ok(JsonAnswer(ProductPage::new(page, &self.cursors))))
     }
 
     /// Read a product
@@ -77,7 +77,7 @@ impl ProductsApi {
         id: Path<UuidText>,
     ) -> Result<ProductAnswer, ApiError<GetProductErrors>> {
         let product = self.service.get_product(ProductId::from_uuid(id.parse("id")?)).await?;
-        Ok(ProductAnswer::Ok(Json(product.into())))
+        Ok(ProductAnswer::Ok(JsonAnswer(product.into())))
     }
 
     /// Add a product
@@ -92,7 +92,7 @@ impl ProductsApi {
         let new = body.0.try_into_domain()?;
         let product = self.service.create_product(&caller.actor(&self.service).await?, new).await?;
         let location = location(product.id.as_uuid());
-        Ok(CreateProductAnswer::Created(Json(product.into()), location))
+        Ok(CreateProductAnswer::Created(JsonAnswer(product.into()), location))
     }
 
     /// Edit a product's name or price
@@ -111,7 +111,7 @@ impl ProductsApi {
         let id = ProductId::from_uuid(id.parse("id")?);
         let changes = body.0.try_into_domain()?;
         let product = self.service.update_product(&caller.actor(&self.service).await?, id, changes).await?;
-        Ok(ProductAnswer::Ok(Json(product.into())))
+        Ok(ProductAnswer::Ok(JsonAnswer(product.into())))
     }
 
     /// Restock a product
@@ -129,6 +129,6 @@ impl ProductsApi {
         let id = ProductId::from_uuid(id.parse("id")?);
         let quantity = body.0.try_into_domain()?;
         let product = self.service.restock_product(&caller.actor(&self.service).await?, id, quantity).await?;
-        Ok(ProductAnswer::Ok(Json(product.into())))
+        Ok(ProductAnswer::Ok(JsonAnswer(product.into())))
     }
 }

@@ -2,11 +2,12 @@
 //! line's sku, name and unit price as they were at placement.
 
 use super::pages::next_cursor;
+use crate::api::answer::rfc3339;
 use crate::api::cursors::{CursorKey, Listing};
 use chrono::{DateTime, Utc};
 use orders_core::domain::{IdempotencyKey, Order, OrderItems, OrderLine, OrderStatus, Page, ProductId, Violations};
 use poem_openapi::{Enum, Object};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 /// An order to place.
@@ -50,8 +51,9 @@ impl PlaceOrderRequest {
 }
 
 /// Where an order is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Serialize)]
 #[oai(rename = "OrderStatus", rename_all = "lowercase")]
+#[serde(rename_all = "lowercase")]
 pub enum OrderStatusDto {
     Placed,
     Cancelled,
@@ -67,7 +69,7 @@ impl From<OrderStatus> for OrderStatusDto {
 }
 
 /// A placed (and possibly since cancelled) order.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, Serialize)]
 #[oai(rename = "Order")]
 pub struct OrderResponse {
     pub id: Uuid,
@@ -83,14 +85,16 @@ pub struct OrderResponse {
     pub discount_cents: i64,
     /// `subtotal_cents - discount_cents`.
     pub total_cents: i64,
+    #[serde(with = "rfc3339")]
     pub created_at: DateTime<Utc>,
     /// When it was cancelled; `null` while it is placed.
     #[oai(nullable)]
+    #[serde(with = "rfc3339::option")]
     pub cancelled_at: Option<DateTime<Utc>>,
 }
 
 /// One line of an order, with the product's sku, name and price as they were when it was placed.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, Serialize)]
 #[oai(rename = "OrderItem")]
 pub struct OrderItemResponse {
     pub product_id: Uuid,
@@ -133,7 +137,7 @@ impl From<Order> for OrderResponse {
 }
 
 /// A page of orders, newest first.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, Serialize)]
 #[oai(rename = "OrderPage")]
 pub struct OrderPage {
     pub items: Vec<OrderResponse>,
@@ -146,5 +150,46 @@ impl OrderPage {
     pub fn new(page: Page<Order>, key: &CursorKey, listing: Listing) -> Self {
         let next_cursor = next_cursor(page.next_cursor, key, listing);
         Self { items: page.items.into_iter().map(Into::into).collect(), next_cursor }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::answer::same_json;
+
+    fn order(status: OrderStatusDto, created_at: &str, cancelled_at: Option<&str>) -> OrderResponse {
+        let time = |text: &str| DateTime::parse_from_rfc3339(text).unwrap().to_utc();
+        let line = |sku: &str, name: &str| OrderItemResponse {
+            product_id: Uuid::now_v7(),
+            sku: sku.to_owned(),
+            name: name.to_owned(),
+            quantity: 3,
+            unit_price_cents: 1999,
+            line_total_cents: 5997,
+        };
+        OrderResponse {
+            id: Uuid::now_v7(),
+            user_id: Uuid::now_v7(),
+            status,
+            currency: "EUR".to_owned(),
+            items: vec![line("SKU-1", "Tea \"green\" \\ 茶"), line("SKU-2", "tab\tnewline\n")],
+            subtotal_cents: 11994,
+            discount_cents: 1199,
+            total_cents: 10795,
+            created_at: time(created_at),
+            cancelled_at: cancelled_at.map(time),
+        }
+    }
+
+    #[test]
+    fn orders_and_their_pages_are_written_as_their_schema_says() {
+        let placed = order(OrderStatusDto::Placed, "2026-12-08T01:02:03Z", None);
+        let cancelled =
+            order(OrderStatusDto::Cancelled, "2026-12-08T01:02:03.123456789Z", Some("2026-12-09T00:00:00.5+00:00"));
+        same_json(&placed);
+        same_json(&cancelled);
+        same_json(&OrderPage { items: vec![placed, cancelled.clone()], next_cursor: Some("abc".to_owned()) });
+        same_json(&OrderPage { items: vec![cancelled], next_cursor: None });
     }
 }

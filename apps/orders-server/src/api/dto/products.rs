@@ -1,13 +1,14 @@
 //! Products on the wire: a new product, an edit, a restock, and the product as it is.
 
 use super::pages::next_cursor;
+use crate::api::answer::rfc3339;
 use crate::api::body::non_null;
 use crate::api::cursors::{CursorKey, Listing};
 use chrono::{DateTime, Utc};
 use orders_core::domain::{Page, Product, ProductChanges, RestockQuantity, Violations};
 use orders_core::usecases::NewProduct;
 use poem_openapi::Object;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 /// A product to add to the catalogue.
@@ -82,7 +83,7 @@ impl RestockRequest {
 }
 
 /// A product in the catalogue.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, Serialize)]
 #[oai(rename = "Product")]
 pub struct ProductResponse {
     pub id: Uuid,
@@ -93,7 +94,9 @@ pub struct ProductResponse {
     /// Units in stock now: never negative, and past 10^9 when cancelled orders returned
     /// stock to a product restocked to that limit.
     pub stock: i64,
+    #[serde(with = "rfc3339")]
     pub created_at: DateTime<Utc>,
+    #[serde(with = "rfc3339")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -112,7 +115,7 @@ impl From<Product> for ProductResponse {
 }
 
 /// A page of products, oldest first.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, Serialize)]
 #[oai(rename = "ProductPage")]
 pub struct ProductPage {
     pub items: Vec<ProductResponse>,
@@ -125,5 +128,28 @@ impl ProductPage {
     pub fn new(page: Page<Product>, key: &CursorKey) -> Self {
         let next_cursor = next_cursor(page.next_cursor, key, Listing::Products);
         Self { items: page.items.into_iter().map(Into::into).collect(), next_cursor }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::answer::same_json;
+
+    #[test]
+    fn products_and_their_pages_are_written_as_their_schema_says() {
+        let time = |text: &str| DateTime::parse_from_rfc3339(text).unwrap().to_utc();
+        let product = ProductResponse {
+            id: Uuid::now_v7(),
+            sku: "TEA-1".to_owned(),
+            name: "Tea \"green\" \\ 茶".to_owned(),
+            price_cents: 1999,
+            stock: 0,
+            created_at: time("2026-12-08T01:02:03Z"),
+            updated_at: time("2026-12-08T01:02:03.000001+00:00"),
+        };
+        same_json(&product);
+        same_json(&ProductPage { items: vec![product.clone()], next_cursor: Some("abc".to_owned()) });
+        same_json(&ProductPage { items: vec![product], next_cursor: None });
     }
 }
