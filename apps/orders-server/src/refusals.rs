@@ -8,6 +8,7 @@
 use crate::api::problem::{PROBLEM_JSON, Problem};
 use poem::http::StatusCode;
 use poem_openapi::types::ToJSON;
+use std::sync::LazyLock;
 
 /// What hyper writes, whole and first, when it refuses a request it could not read.
 const HYPER_ANSWERS: [(StatusCode, &str, &str); 3] = [
@@ -21,12 +22,15 @@ const HYPER_ANSWERS: [(StatusCode, &str, &str); 3] = [
 ];
 
 /// If `written` is hyper's own answer to a request it could not read, its status and
-/// the problem answer to send in its place.
+/// the problem answer to send in its place. Every answer the server writes is asked,
+/// so the heads to look for are made once.
 pub fn replacing_hyper_answer(written: &[u8]) -> Option<(StatusCode, Vec<u8>)> {
-    HYPER_ANSWERS.iter().find_map(|&(status, code, detail)| {
-        let head = format!("HTTP/1.1 {status}\r\nconnection: close\r\ncontent-length: 0\r\n");
-        written.starts_with(head.as_bytes()).then(|| (status, answer(status, code, detail)))
-    })
+    static HEADS: LazyLock<[String; 3]> = LazyLock::new(|| {
+        HYPER_ANSWERS.map(|(status, ..)| format!("HTTP/1.1 {status}\r\nconnection: close\r\ncontent-length: 0\r\n"))
+    });
+    let found = HEADS.iter().position(|head| written.starts_with(head.as_bytes()))?;
+    let (status, code, detail) = HYPER_ANSWERS[found];
+    Some((status, answer(status, code, detail)))
 }
 
 /// The answer to a request whose head or body stopped arriving.
