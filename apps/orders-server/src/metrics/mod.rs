@@ -42,6 +42,11 @@ const LAG_BUCKETS: [f64; 14] =
 /// The process's one recorder, installed by the first [`Metrics::install`].
 static RECORDER: OnceLock<PrometheusHandle> = OnceLock::new();
 
+/// How often the recorder's histograms are drained into their buckets. Until then each
+/// sample is kept on its own (a request's latency, a wait for a connection): unless
+/// something drains them, a server nobody scrapes grows by every sample it records.
+const UPKEEP_EVERY: Duration = Duration::from_secs(5);
+
 /// What `/metrics` renders.
 #[derive(Clone)]
 pub struct Metrics {
@@ -69,6 +74,16 @@ impl Metrics {
                 .expect("the buckets are not empty")
                 .install_recorder()
                 .expect("no other metrics recorder is installed");
+            let upkept = recorder.clone();
+            std::thread::Builder::new()
+                .name("metrics-upkeep".to_owned())
+                .spawn(move || {
+                    loop {
+                        std::thread::sleep(UPKEEP_EVERY);
+                        upkept.run_upkeep();
+                    }
+                })
+                .expect("a thread can be started");
             describe();
             events::start_at_zero();
             recorder
@@ -184,4 +199,30 @@ fn describe() {
         "Time from an event to its delivery's 2xx answer, retries included."
     );
     events::describe();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use orders_adapters::memory::MemoryStore;
+
+    #[test]
+    fn the_recorder_is_drained_by_a_thread_of_its_own_whether_or_not_anyone_scrapes() {
+        let metrics = Metrics::install(Store::Memory(MemoryStore::new()));
+        let threads = || -> Vec<String> {
+            std::fs::read_dir("/proc/self/task")
+                .expect("Linux lists a process's threads")
+                .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("comm")).ok())
+                .map(|name| name.trim().to_owned())
+                .collect()
+        };
+        // A thread names itself once it runs.
+        let named = (0..100).any(|_| {
+            std::thread::sleep(Duration::from_millis(10));
+            threads().iter().any(|name| name == "metrics-upkeep")
+        });
+        assert!(named, "no upkeep thread among {:?}", threads());
+        metrics::histogram!(REQUEST_DURATION, "http_route" => "/test").record(0.002);
+        assert!(metrics.render().contains(r#"http_route="/test""#), "a sample is still rendered");
+    }
 }
