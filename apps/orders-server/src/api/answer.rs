@@ -6,7 +6,7 @@
 //! with the same field names, its times as [`rfc3339`] writes them, and a test per DTO
 //! ([`same_json`]) holds its serde output to its `ToJSON`.
 
-use poem::http::StatusCode;
+use super::errors::outside_handlers::internal_error;
 use poem::http::header::CONTENT_TYPE;
 use poem::{IntoResponse, Response};
 use poem_openapi::payload::Payload;
@@ -38,7 +38,7 @@ impl<T: Serialize + Send> IntoResponse for JsonAnswer<T> {
             Ok(body) => Response::builder().header(CONTENT_TYPE, JSON).body(body),
             Err(error) => {
                 tracing::error!(%error, "an answer could not be written as JSON");
-                StatusCode::INTERNAL_SERVER_ERROR.into_response()
+                internal_error().into_response()
             }
         }
     }
@@ -78,6 +78,7 @@ pub fn same_json<T: Serialize + poem_openapi::types::ToJSON>(value: &T) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use poem::http::StatusCode;
     use poem_openapi::Object;
 
     #[derive(Object, Serialize)]
