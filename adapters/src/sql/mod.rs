@@ -74,11 +74,12 @@ const SQLITE_PAGE_SIZE: u32 = 2048;
 /// Frames the SQLite WAL holds before they are copied back into the database (SQLite's
 /// default is 1,000; the writer's are copied beside it, [`sqlite_checkpoint`]). A
 /// checkpoint writes each page once however often the WAL holds it, and orders rewrite
-/// the same pages (their products', the indexes' ends) over and over: at 8,000 frames
-/// (16 MiB with 2 KiB pages) the server placed about a fifth more orders per second at
-/// 32 connections, with about an eighth less CPU per order (docs/benchmarks.md). The
-/// WAL file grows to that size and stays.
-const SQLITE_CHECKPOINT_PAGES: u32 = 8000;
+/// the same pages (their products', the indexes' ends) over and over: at 32,000 frames
+/// (64 MiB with 2 KiB pages) a checkpoint copied about 0.8 pages per order where one
+/// copying every commit's frames copied 2.5, and the server placed 18,242 orders/s at 32
+/// connections, at 56 µs of server CPU per order (docs/benchmarks.md). The WAL file
+/// grows to that size and stays; a restart after a crash reads it whole.
+const SQLITE_CHECKPOINT_PAGES: u32 = 32_000;
 /// How long a SQLite writer waits for the write lock before giving up.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// Serializes concurrent migrations of one PostgreSQL database (any constant will do).

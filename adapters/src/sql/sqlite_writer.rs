@@ -27,9 +27,9 @@
 //! no unit starts until that write is done. Other processes on the same file wait
 //! through SQLite's busy timeout as before.
 
-use super::SQLITE_PAGE_SIZE;
 use super::sqlite_checkpoint::Checkpoints;
 use super::sqlite_statements::sqlite_error;
+use super::{SQLITE_CHECKPOINT_PAGES, SQLITE_PAGE_SIZE};
 use orders_core::ports::BackendError;
 use rusqlite::Connection;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -71,6 +71,8 @@ struct Shared {
     path: std::path::PathBuf,
     /// How long a request may wait for its turn.
     wait: Duration,
+    /// Frames in the WAL that make a checkpoint due.
+    checkpoint_frames: u32,
     /// The running writer's queue; replaced when the writer has to be restarted.
     queue: Mutex<mpsc::Sender<Job>>,
 }
@@ -129,8 +131,14 @@ pub(super) struct AloneTurn {
 impl SqliteWriter {
     /// Starts the writer on `path`, giving each request at most `wait` to get its turn.
     pub(super) fn start(path: &Path, wait: Duration) -> Result<Self, BackendError> {
-        let queue = spawn(path, wait)?;
-        Ok(Self { shared: std::sync::Arc::new(Shared { path: path.to_owned(), wait, queue: Mutex::new(queue) }) })
+        Self::start_checkpointing_at(path, wait, SQLITE_CHECKPOINT_PAGES)
+    }
+
+    /// [`start`](Self::start), with checkpoints due once the WAL holds `frames`.
+    fn start_checkpointing_at(path: &Path, wait: Duration, frames: u32) -> Result<Self, BackendError> {
+        let queue = spawn(path, wait, frames)?;
+        let shared = Shared { path: path.to_owned(), wait, checkpoint_frames: frames, queue: Mutex::new(queue) };
+        Ok(Self { shared: std::sync::Arc::new(shared) })
     }
 
     /// Runs `work` as a unit of work, after the units that asked before it, and answers
@@ -232,7 +240,7 @@ impl SqliteWriter {
         let mut queue = self.shared.queue.lock().unwrap_or_else(|e| e.into_inner());
         if queue.same_channel(dead) {
             tracing::error!("the SQLite writer stopped; starting a new one");
-            *queue = spawn(&self.shared.path, self.shared.wait)?;
+            *queue = spawn(&self.shared.path, self.shared.wait, self.shared.checkpoint_frames)?;
         }
         Ok(())
     }
@@ -245,9 +253,9 @@ fn waited_too_long() -> BackendError {
 /// Opens the writer's connection and starts its thread; the queue to it. While another
 /// process holds SQLite's write lock, a batch waits for it as long as a request may
 /// wait for its turn, then its unit fails as unavailable.
-fn spawn(path: &Path, wait: Duration) -> Result<mpsc::Sender<Job>, BackendError> {
+fn spawn(path: &Path, wait: Duration, checkpoint_frames: u32) -> Result<mpsc::Sender<Job>, BackendError> {
     let conn = open(path, wait).map_err(sqlite_error)?;
-    let checkpoints = Checkpoints::start(&conn, path)?;
+    let checkpoints = Checkpoints::start(&conn, path, checkpoint_frames)?;
     let (queue, jobs) = mpsc::channel(QUEUE);
     std::thread::Builder::new()
         .name("sqlite-writer".to_owned())
@@ -428,7 +436,6 @@ impl Batch {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sql::SQLITE_CHECKPOINT_PAGES;
 
     fn writer() -> (tempfile::TempDir, SqliteWriter) {
         let dir = tempfile::tempdir().unwrap();
@@ -463,28 +470,64 @@ mod tests {
         std::fs::metadata(dir.path().join(file)).unwrap().len()
     }
 
+    /// Checkpoints of the tests that count frames are due at this many (4 KiB pages).
+    const TEST_CHECKPOINT_FRAMES: u32 = 500;
+
+    fn writer_checkpointing_at_test_size() -> (tempfile::TempDir, SqliteWriter) {
+        let (dir, _) = writer();
+        let path = dir.path().join("writer.db");
+        let writer = SqliteWriter::start_checkpointing_at(&path, Duration::from_secs(10), TEST_CHECKPOINT_FRAMES);
+        (dir, writer.unwrap())
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn commits_stay_in_the_wal_until_it_holds_the_checkpoint_size() {
-        let (dir, writer) = writer();
-        let pages = 1100;
-        assert!(pages > 1000 && pages < SQLITE_CHECKPOINT_PAGES, "past SQLite's default, short of ours");
+        let (dir, writer) = writer_checkpointing_at_test_size();
+        let pages = TEST_CHECKPOINT_FRAMES - 100;
         writer.unit(rows_a_page(pages)).await.unwrap();
         tokio::time::sleep(Duration::from_millis(200)).await;
         assert!(size(&dir, "writer.db") < 64 * 1024, "checkpointed already: {} bytes", size(&dir, "writer.db"));
-        assert!(size(&dir, "writer.db-wal") > 1000 * 3000, "{} bytes of WAL", size(&dir, "writer.db-wal"));
+        assert!(size(&dir, "writer.db-wal") > u64::from(pages) * 3000, "{} bytes of WAL", size(&dir, "writer.db-wal"));
         assert_eq!(count(&dir), i64::from(pages));
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_full_wal_is_checkpointed_though_no_commit_follows() {
-        let (dir, writer) = writer();
-        let pages = SQLITE_CHECKPOINT_PAGES + 100;
+        let (dir, writer) = writer_checkpointing_at_test_size();
+        let pages = TEST_CHECKPOINT_FRAMES + 100;
         writer.unit(rows_a_page(pages)).await.unwrap();
         let deadline = Instant::now() + Duration::from_secs(10);
         while size(&dir, "writer.db") < u64::from(pages) * 3000 {
             assert!(Instant::now() < deadline, "not checkpointed in 10 s: {} bytes", size(&dir, "writer.db"));
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
+    }
+
+    /// Under load the writer begins each batch as soon as the last commits, while the
+    /// checkpointing thread still copies; SQLite starts the WAL over only at a batch that
+    /// begins with every frame copied. The WAL must start over all the same, a few
+    /// batches (of 128 frames here) past its size, not grow to the four times the size
+    /// at which the writer checkpoints whatever it holds.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn under_back_to_back_batches_the_wal_starts_over_at_its_size() {
+        let (dir, writer) = writer_checkpointing_at_test_size();
+        let units = 3000;
+        let mut placed = tokio::task::JoinSet::new();
+        for _ in 0..units {
+            let writer = writer.clone();
+            placed.spawn(async move { writer.unit(rows_a_page(2)).await });
+        }
+        while let Some(done) = placed.join_next().await {
+            done.unwrap().unwrap();
+        }
+        assert_eq!(count(&dir), 2 * units, "every unit's rows");
+        let frames = size(&dir, "writer.db-wal") / (4096 + 24);
+        let written = 2 * units as u64;
+        assert!(written > 8 * u64::from(TEST_CHECKPOINT_FRAMES), "the load fills the WAL many times over");
+        assert!(
+            frames < 3 * u64::from(TEST_CHECKPOINT_FRAMES),
+            "the WAL grew to {frames} frames, checkpoints due at {TEST_CHECKPOINT_FRAMES}"
+        );
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
