@@ -44,6 +44,11 @@ use tokio::sync::{mpsc, oneshot};
 const MAX_BATCH: usize = 64;
 /// Requests at most waiting for the writer; more wait to be queued, within the limit.
 const QUEUE: usize = 1024;
+/// The writer's page cache, in KiB (SQLite's default is 2,000). It keeps the pages
+/// every batch comes back to (the products', each customer's place in the orders'
+/// index): with SQLite's default, a database of some 800,000 orders read 0.8 pages
+/// per order from the file; with 4 MiB, 0.1 (docs/benchmarks.md).
+const WRITER_CACHE_KIB: i64 = 4096;
 
 /// A unit's work on the writer's connection: its answer, and whether to keep what it
 /// wrote (`false` rolls its savepoint back: it answers from what it read).
@@ -265,7 +270,7 @@ fn spawn(path: &Path, wait: Duration, checkpoint_frames: u32) -> Result<mpsc::Se
 }
 
 /// A connection with the store's settings: its page size (if it creates the
-/// database), WAL, `synchronous=FULL`, foreign keys. Its checkpoints are
+/// database), WAL, `synchronous=FULL`, foreign keys, its page cache. Its checkpoints are
 /// [`Checkpoints`]'.
 fn open(path: &Path, busy_timeout: Duration) -> rusqlite::Result<Connection> {
     let conn = Connection::open(path)?;
@@ -273,6 +278,7 @@ fn open(path: &Path, busy_timeout: Duration) -> rusqlite::Result<Connection> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", true)?;
+    conn.pragma_update(None, "cache_size", -WRITER_CACHE_KIB)?;
     conn.busy_timeout(busy_timeout)?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
