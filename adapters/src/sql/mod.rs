@@ -75,7 +75,7 @@ const SQLITE_PAGE_SIZE: u32 = 2048;
 /// default is 1,000; the writer's are copied beside it, [`sqlite_checkpoint`]). A
 /// checkpoint writes each page once however often the WAL holds it, and orders rewrite
 /// the same pages (their products', the indexes' ends) over and over: at 32,000 frames
-/// (64 MiB with 2 KiB pages) a checkpoint copied about 0.8 pages per order where one
+/// (64 MiB with 2 KiB pages) checkpoints copied about 0.4 pages per order where ones
 /// copying every commit's frames copied 2.5, and the server placed 18,242 orders/s at 32
 /// connections, at 56 µs of server CPU per order (docs/benchmarks.md). The WAL file
 /// grows to that size and stays; a restart after a crash reads it whole.
