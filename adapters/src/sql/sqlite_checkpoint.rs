@@ -2,8 +2,8 @@
 //!
 //! SQLite's own automatic checkpoint runs inside the commit that fills the WAL, on the
 //! committing connection: every unit of that batch waits for it before it is answered,
-//! and with a WAL of [`SQLITE_CHECKPOINT_PAGES`](super::SQLITE_CHECKPOINT_PAGES) frames that wait was the SQLite order
-//! path's p99. Here the writer's connection only counts the WAL's frames after each
+//! and with a WAL of [`SQLITE_CHECKPOINT_PAGES`](super::SQLITE_CHECKPOINT_PAGES) frames
+//! that wait was the SQLite order path's p99. Here the writer's connection only counts the WAL's frames after each
 //! commit (SQLite's WAL hook), and a thread of its own, on a connection of its own,
 //! copies them back into the database (a `PASSIVE` checkpoint, which never blocks the
 //! writer) once the WAL holds that many (the writer's setting).
