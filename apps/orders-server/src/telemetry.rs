@@ -9,7 +9,9 @@
 //! trace when it sends a W3C `traceparent`), with a child span per use case (core) and
 //! per store call (the adapters), exported over OTLP/HTTP in batches at most a second
 //! apart. Those child spans are at `debug` level, which the log filter leaves out, so
-//! without a collector they are never made.
+//! without a collector they are never made. Without one the log filter is the whole
+//! subscriber's: a filter of the log layer alone would be consulted each time a
+//! request's span is entered and left, at every poll of the request.
 
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_otlp::WithExportConfig;
@@ -17,9 +19,10 @@ use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::trace::{BatchConfigBuilder, BatchSpanProcessor, SdkTracerProvider};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
-use tracing::Level;
+use tracing::{Level, Subscriber};
 use tracing_subscriber::filter::Targets;
 use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer};
 
@@ -67,22 +70,30 @@ impl Telemetry {
 /// outside the async runtime: the exporter has a thread of its own.
 pub fn init(format: LogFormat, otlp_endpoint: Option<&str>) -> anyhow::Result<Telemetry> {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let traces = otlp_endpoint.map(tracer_provider).transpose()?;
+    TRACING.store(traces.is_some(), Ordering::Relaxed);
+    let registry = tracing_subscriber::registry();
+    match &traces {
+        Some(provider) => {
+            let ours = Targets::new()
+                .with_target("orders_core", Level::DEBUG)
+                .with_target("orders_adapters", Level::DEBUG)
+                .with_target("orders_server", Level::INFO);
+            let spans = tracing_opentelemetry::layer().with_tracer(provider.tracer("orders-server")).with_filter(ours);
+            registry.with(logs(format).with_filter(filter)).with(spans).try_init()?;
+        }
+        None => registry.with(filter).with(logs(format)).try_init()?,
+    }
+    Ok(Telemetry { traces })
+}
+
+/// The log lines, written to stderr as `format` says.
+fn logs<S: Subscriber + for<'a> LookupSpan<'a>>(format: LogFormat) -> Box<dyn Layer<S> + Send + Sync> {
     let logs = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
-    let logs = match format {
+    match format {
         LogFormat::Text => logs.boxed(),
         LogFormat::Json => logs.json().flatten_event(true).with_current_span(true).with_span_list(false).boxed(),
-    };
-    let traces = otlp_endpoint.map(tracer_provider).transpose()?;
-    let spans = traces.as_ref().map(|provider| {
-        let ours = Targets::new()
-            .with_target("orders_core", Level::DEBUG)
-            .with_target("orders_adapters", Level::DEBUG)
-            .with_target("orders_server", Level::INFO);
-        tracing_opentelemetry::layer().with_tracer(provider.tracer("orders-server")).with_filter(ours)
-    });
-    TRACING.store(traces.is_some(), Ordering::Relaxed);
-    tracing_subscriber::registry().with(logs.with_filter(filter)).with(spans).try_init()?;
-    Ok(Telemetry { traces })
+    }
 }
 
 /// Spans exported in batches over OTLP/HTTP (protobuf) to `endpoint`'s `/v1/traces`.
