@@ -78,7 +78,8 @@ const SQLITE_PAGE_SIZE: u32 = 2048;
 /// (64 MiB with 2 KiB pages) checkpoints copied about 0.4 pages per order where ones
 /// copying every commit's frames copied 2.5, and the server placed 18,242 orders/s at 32
 /// connections, at 56 µs of server CPU per order (docs/benchmarks.md). The WAL file
-/// grows to that size and stays; a restart after a crash reads it whole.
+/// grows a little past that size (to four times it while readers keep it from starting
+/// over) and keeps its size on disk; a start after a crash reads it whole.
 const SQLITE_CHECKPOINT_PAGES: u32 = 32_000;
 /// How long a SQLite writer waits for the write lock before giving up.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);

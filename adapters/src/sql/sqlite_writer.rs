@@ -512,8 +512,9 @@ mod tests {
     /// Under load the writer begins each batch as soon as the last commits, while the
     /// checkpointing thread still copies; SQLite starts the WAL over only at a batch that
     /// begins with every frame copied. The WAL must start over all the same, a few
-    /// batches (of 128 frames here) past its size, not grow to the four times the size
-    /// at which the writer checkpoints whatever it holds.
+    /// batches (of about 130 frames here) past its size, not grow to four times its
+    /// size, where the writer checkpoints whatever it holds. The WAL file's size is the
+    /// most frames it ever held: SQLite does not shrink it.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn under_back_to_back_batches_the_wal_starts_over_at_its_size() {
         let (dir, writer) = writer_checkpointing_at_test_size();
