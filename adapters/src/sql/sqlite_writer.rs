@@ -443,10 +443,16 @@ impl Batch {
 mod tests {
     use super::*;
 
-    fn writer() -> (tempfile::TempDir, SqliteWriter) {
+    /// A database with one table, in a directory of its own.
+    fn database() -> (tempfile::TempDir, std::path::PathBuf) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("writer.db");
         Connection::open(&path).unwrap().execute_batch("CREATE TABLE t (n INTEGER NOT NULL)").unwrap();
+        (dir, path)
+    }
+
+    fn writer() -> (tempfile::TempDir, SqliteWriter) {
+        let (dir, path) = database();
         (dir, SqliteWriter::start(&path, Duration::from_secs(2)).unwrap())
     }
 
@@ -480,8 +486,7 @@ mod tests {
     const TEST_CHECKPOINT_FRAMES: u32 = 500;
 
     fn writer_checkpointing_at_test_size() -> (tempfile::TempDir, SqliteWriter) {
-        let (dir, _) = writer();
-        let path = dir.path().join("writer.db");
+        let (dir, path) = database();
         let writer = SqliteWriter::start_checkpointing_at(&path, Duration::from_secs(10), TEST_CHECKPOINT_FRAMES);
         (dir, writer.unwrap())
     }
